@@ -1,0 +1,1 @@
+"""Detector plug-ins and their contract (see base.py)."""

@@ -1,0 +1,1 @@
+"""Pure domain types; imports only the standard library."""

@@ -1,0 +1,48 @@
+"""What a detector sees of an item: read-only, streaming."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import BinaryIO, Protocol
+
+from vigil.domain.model import Locator
+
+__all__ = ["EvidenceView", "HashSetLookup", "HashSetHit"]
+
+
+class EvidenceView(Protocol):
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def md5(self) -> str: ...
+    @property
+    def sha1(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def locator(self) -> Locator: ...
+
+    def open(self) -> BinaryIO:
+        """A fresh read-only binary stream over the item's bytes."""
+        ...
+
+
+class HashSetHit(Protocol):
+    @property
+    def set_name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+class HashSetLookup(Protocol):
+    """Injected into detectors that match exact hashes; backed by the store."""
+
+    def lookup_hashes(self, *, sha256: str, md5: str, sha1: str) -> Sequence[HashSetHit]: ...

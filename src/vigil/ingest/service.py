@@ -1,0 +1,319 @@
+"""The ingestor: seized paths in, write-once items with custody entries out.
+
+Order of writes for every item: blob (staging, fsync, atomic rename), then one
+database transaction holding the item row and its custody entry. A kill at
+any point leaves either nothing, an orphan blob (harmless, deduplicated), or a
+complete item. Re-running the same `add` skips items already present and
+finishes expanding containers, so an interrupted ingest resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from vigil.custody import make_entry
+from vigil.domain.model import Case, Item, ItemWarning, Locator
+from vigil.formats import SNIFF_BYTES, sniff_media_type
+from vigil.ingest.archives import expand_compressed, expand_tar, expand_zip, is_tar
+from vigil.ingest.limits import Budget, IngestLimits, LimitExceeded
+from vigil.ingest.mail import expand_mbox, expand_message
+from vigil.ingest.members import Member, Problem
+from vigil.store import BlobStore, MetadataStore, StoredBlob
+
+__all__ = ["IngestSummary", "Ingestor"]
+
+log = logging.getLogger(__name__)
+
+_ZIP_TYPES = {
+    "application/zip",
+    "application/java-archive",
+    "application/epub+zip",
+}
+_COMPRESSED = {"application/gzip", "application/x-bzip2", "application/x-xz"}
+_CONTAINER_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    LookupError,
+    UnicodeError,
+)
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    added: int = 0
+    already_present: int = 0
+    derived: int = 0
+    warnings: int = 0
+    bytes_stored: int = 0
+
+
+Progress = Callable[[str], None]
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        actor: str,
+        limits: IngestLimits | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._actor = actor
+        self._limits = limits or IngestLimits()
+        self._clock = clock
+
+    def add_paths(
+        self,
+        case: Case,
+        paths: Sequence[Path],
+        source: str,
+        progress: Progress | None = None,
+    ) -> IngestSummary:
+        summary = IngestSummary()
+        for path in paths:
+            for file_path in self._walk(case, Path(path), summary):
+                if progress:
+                    progress(str(file_path))
+                self._add_file(case, file_path, source, summary)
+        return summary
+
+    # -- seized files ----------------------------------------------------
+    def _walk(self, case: Case, path: Path, summary: IngestSummary) -> Iterator[Path]:
+        absolute = Path(os.path.abspath(path))
+        try:
+            info = absolute.stat()  # the paths named by the user are followed
+        except OSError as exc:
+            self._warn(case, summary, "unreadable_path", f"cannot read {absolute}: "
+                       f"{exc.strerror or exc}", path=str(absolute))
+            return
+        if stat.S_ISDIR(info.st_mode):
+            yield from self._walk_dir(case, absolute, summary)
+        elif stat.S_ISREG(info.st_mode):
+            yield absolute
+        else:
+            self._warn(case, summary, "not_regular_file", f"{absolute} is not a regular file "
+                       "(device, socket or pipe); not read", path=str(absolute))
+
+    def _walk_dir(self, case: Case, root: Path, summary: IngestSummary) -> Iterator[Path]:
+        def on_error(exc: OSError) -> None:
+            self._warn(case, summary, "unreadable_path", f"cannot list {exc.filename}: "
+                       f"{exc.strerror or exc}", path=str(exc.filename or root))
+
+        for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
+            dirs.sort()
+            for name in sorted(files) + sorted(d for d in dirs if Path(folder, d).is_symlink()):
+                entry = Path(folder, name)
+                mode = entry.lstat().st_mode
+                if stat.S_ISLNK(mode):
+                    self._warn(case, summary, "symlink_not_followed",
+                               f"{entry} is a symbolic link to {os.readlink(entry)!r}; "
+                               "not followed", path=str(entry))
+                elif stat.S_ISREG(mode):
+                    yield entry
+                else:
+                    self._warn(case, summary, "not_regular_file", f"{entry} is not a regular "
+                               "file (device, socket or pipe); not read", path=str(entry))
+
+    def _add_file(self, case: Case, path: Path, source: str, summary: IngestSummary) -> None:
+        try:
+            with path.open("rb") as stream:
+                blob = self._blobs.put_stream(stream)
+                mtime = os.fstat(stream.fileno()).st_mtime
+        except OSError as exc:
+            self._warn(case, summary, "unreadable_path",
+                       f"cannot read {path}: {exc.strerror or exc}", path=str(path))
+            return
+        locator = Locator().child("path", str(path))
+        item = self._register(
+            case, blob, path.name, locator, None, source, summary,
+            source_path=str(path),
+            extra={"mtime": datetime.fromtimestamp(mtime, UTC).isoformat()},
+        )
+        self._expand(case, item, source, summary, depth=1)
+
+    # -- items -----------------------------------------------------------
+    def _register(
+        self,
+        case: Case,
+        blob: StoredBlob,
+        name: str,
+        locator: Locator,
+        parent: Item | None,
+        source: str,
+        summary: IngestSummary,
+        source_path: str = "",
+        extra: dict[str, str] | None = None,
+    ) -> Item:
+        parent_id = parent.id if parent else None
+        existing = self._store.find_item(case.id, parent_id, locator, blob.sha256)
+        if existing is not None:
+            summary.already_present += 1
+            return existing
+        item = Item(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            sha256=blob.sha256,
+            md5=blob.md5,
+            sha1=blob.sha1,
+            size=blob.size,
+            media_type=self._sniff(blob.sha256),
+            name=name,
+            source=source,
+            source_path=source_path,
+            acquired_at=self._clock(),
+            parent_id=parent_id,
+            locator=locator,
+        )
+        details: dict[str, object] = {
+            "item_id": item.id,
+            "name": name,
+            "parent_id": parent_id,
+            "locator": str(locator),
+            "size": blob.size,
+            "md5": blob.md5,
+            "sha1": blob.sha1,
+            "media_type": item.media_type,
+            "source": source,
+            **(extra or {}),
+        }
+        self._store.add_item(
+            item,
+            make_entry(
+                case_id=case.id,
+                actor=self._actor,
+                action="item.derived" if parent else "item.added",
+                object_sha256=blob.sha256,
+                details=details,  # type: ignore[arg-type]
+                clock=self._clock,
+            ),
+        )
+        if parent:
+            summary.derived += 1
+        else:
+            summary.added += 1
+        summary.bytes_stored += 0 if blob.already_present else blob.size
+        return item
+
+    def _sniff(self, sha256: str) -> str:
+        with self._blobs.open(sha256) as stream:
+            return sniff_media_type(stream.read(SNIFF_BYTES))
+
+    # -- containers ------------------------------------------------------
+    def _expand(
+        self,
+        case: Case,
+        item: Item,
+        source: str,
+        summary: IngestSummary,
+        depth: int,
+        budget: Budget | None = None,
+    ) -> None:
+        members = self._members(item)
+        if members is None:
+            return
+        if depth > self._limits.max_depth:
+            self._warn(case, summary, "too_deep", f"container nested deeper than "
+                       f"{self._limits.max_depth} levels; not expanded", item=item)
+            return
+        budget = budget or Budget(self._limits.max_expanded_bytes)
+        try:
+            for member in members:
+                if isinstance(member, Problem):
+                    self._warn_problem(case, summary, item, member)
+                else:
+                    self._store_member(case, item, member, source, summary, depth, budget)
+        except _CONTAINER_ERRORS as exc:
+            self._warn(case, summary, "corrupt_container", f"{item.name} could not be read "
+                       f"to the end ({type(exc).__name__}: {exc}); members before the fault "
+                       "were kept", item=item)
+
+    def _members(self, item: Item) -> Iterator[Member | Problem] | None:
+        def opener() -> BinaryIO:
+            return self._blobs.open(item.sha256)
+
+        media = item.media_type
+        if media in _ZIP_TYPES:
+            return expand_zip(opener, self._limits)
+        if media == "application/x-tar" or (media in _COMPRESSED and is_tar(opener)):
+            return expand_tar(opener, self._limits)
+        if media in _COMPRESSED:
+            return expand_compressed(opener, media, item.name, item.size)
+        if media == "message/rfc822" and item.size <= self._limits.max_mail_bytes:
+            return expand_message(opener)
+        if media == "application/mbox":
+            return expand_mbox(opener, self._limits.max_mail_bytes)
+        return None
+
+    def _store_member(
+        self,
+        case: Case,
+        parent: Item,
+        member: Member,
+        source: str,
+        summary: IngestSummary,
+        depth: int,
+        budget: Budget,
+    ) -> None:
+        locator = parent.locator.child(member.step_kind, member.step_value)
+        try:
+            chunks = budget.metered(member.open_chunks(), self._limits, member.compressed_size)
+            blob = self._blobs.put_chunks(chunks)
+        except LimitExceeded as exc:
+            self._warn(case, summary, exc.code, f"{member.name}: {exc}; not kept",
+                       item=parent, locator=locator)
+            return
+        except _CONTAINER_ERRORS as exc:
+            self._warn(case, summary, "corrupt_member", f"{member.name} could not be "
+                       f"expanded ({type(exc).__name__}: {exc})", item=parent, locator=locator)
+            return
+        child = self._register(case, blob, member.name, locator, parent, source, summary)
+        self._expand(case, child, source, summary, depth + 1, budget)
+
+    # -- warnings --------------------------------------------------------
+    def _warn_problem(self, case: Case, summary: IngestSummary, item: Item, problem: Problem) -> None:
+        locator = item.locator
+        if problem.step_kind:
+            locator = locator.child(problem.step_kind, problem.step_value)
+        self._warn(case, summary, problem.code, problem.message, item=item, locator=locator)
+
+    def _warn(
+        self,
+        case: Case,
+        summary: IngestSummary,
+        code: str,
+        message: str,
+        *,
+        item: Item | None = None,
+        locator: Locator | None = None,
+        path: str = "",
+    ) -> None:
+        log.warning("%s: %s", code, message)
+        summary.warnings += 1
+        self._store.add_warning(
+            ItemWarning(
+                case_id=case.id,
+                code=code,
+                message=message,
+                at=self._clock(),
+                item_id=item.id if item else None,
+                locator=locator or (item.locator if item else Locator()),
+                path=path,
+            )
+        )

@@ -1,0 +1,199 @@
+"""The analysis runner: plans item x detector jobs, skips what is done,
+hands jobs to a backend, stamps provenance and stores results atomically."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from vigil import __version__
+from vigil.custody import make_entry
+from vigil.detectors.base import Detector, DetectorOptions, Registry, options_digest
+from vigil.domain.model import ArtefactRef, Case, FindingRecord, Item, ItemWarning, Provenance
+from vigil.runner.backends import ExecutionBackend
+from vigil.runner.jobs import BlobEvidence, Job, JobResult
+from vigil.store import AnalysisKey, BlobStore, MetadataStore
+
+__all__ = ["AnalysisRunner", "RunSummary"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class RunSummary:
+    run_id: str
+    planned: int = 0
+    skipped: int = 0
+    completed: int = 0
+    crashed: int = 0
+    findings: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    detector: type[Detector]
+    options: DetectorOptions
+    digest: str
+
+
+class AnalysisRunner:
+    def __init__(
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        registry: Registry,
+        backend: ExecutionBackend,
+        actor: str,
+    ) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._registry = registry
+        self._backend = backend
+        self._actor = actor
+
+    def run(
+        self,
+        case: Case,
+        detector_names: Sequence[str] = (),
+        options: Mapping[str, dict[str, object]] | None = None,
+        progress: Progress | None = None,
+    ) -> RunSummary:
+        # options are validated before any item is read
+        plans = [
+            _plan(cls, (options or {}).get(cls.name)) for cls in self._registry.select(detector_names)
+        ]
+        summary = RunSummary(run_id=str(uuid.uuid4()))
+        jobs = list(self._jobs(case, plans, summary))
+        summary.planned = len(jobs)
+        self._log(case, "analysis.started", summary, [p.detector.name for p in plans])
+        by_name = {p.detector.name: p for p in plans}
+        for done, result in enumerate(self._backend.run(jobs), start=1):
+            self._store_result(case, result, by_name[result.job.detector], summary)
+            if progress:
+                progress(done, len(jobs))
+        self._log(case, "analysis.finished", summary, [p.detector.name for p in plans])
+        return summary
+
+    def _jobs(self, case: Case, plans: list[_Plan], summary: RunSummary) -> Iterator[Job]:
+        for item in self._store.list_items(case.id):
+            for plan in plans:
+                if not plan.detector.accepts(item.media_type):
+                    continue
+                key = _key(item.id, plan)
+                if self._store.analysis_done(key):
+                    summary.skipped += 1
+                    continue
+                yield Job(
+                    item_id=item.id,
+                    evidence=self._evidence(item),
+                    detector=plan.detector.name,
+                    options=plan.options.model_dump(mode="json"),
+                )
+
+    def _evidence(self, item: Item) -> BlobEvidence:
+        return BlobEvidence(
+            sha256=item.sha256,
+            md5=item.md5,
+            sha1=item.sha1,
+            media_type=item.media_type,
+            name=item.name,
+            size=item.size,
+            locator=item.locator,
+            blob_path=str(self._blobs.path_of(item.sha256)),
+        )
+
+    def _store_result(self, case: Case, result: JobResult, plan: _Plan, summary: RunSummary) -> None:
+        job = result.job
+        if result.crashed:
+            summary.crashed += 1
+            self._store.add_warning(
+                ItemWarning(
+                    case_id=case.id,
+                    item_id=job.item_id,
+                    code="worker_crashed",
+                    message=f"The worker process died running {job.detector}; "
+                    "this item will be retried on the next run.",
+                    at=datetime.now(UTC),
+                )
+            )
+            return
+        provenance = Provenance(
+            detector=plan.detector.name,
+            detector_version=plan.detector.version,
+            model_sha256=plan.detector.model_sha256(),
+            options_digest=plan.digest,
+            vigil_version=__version__,
+            input_sha256=job.evidence.sha256,
+            run_id=summary.run_id,
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+        )
+        records = [
+            FindingRecord(
+                id=str(uuid.uuid4()),
+                case_id=case.id,
+                item_id=job.item_id,
+                finding=finding,
+                provenance=provenance,
+                artefacts=tuple(
+                    ArtefactRef(self._blobs.put_bytes(a.data).sha256, a.name, a.media_type)
+                    for a in finding.artefacts
+                ),
+            )
+            for finding in result.findings
+        ]
+        verdicts = Counter(r.finding.verdict.value for r in records)
+        custody = make_entry(
+            case_id=case.id,
+            actor=self._actor,
+            action="detector.run",
+            object_sha256=job.evidence.sha256,
+            details={
+                "item_id": job.item_id,
+                "detector": plan.detector.name,
+                "version": plan.detector.version,
+                "model_sha256": provenance.model_sha256,
+                "options_digest": plan.digest,
+                "run_id": summary.run_id,
+                "findings": [f"{r.finding.label}:{r.finding.verdict.value}" for r in records],
+            },
+        )
+        self._store.record_analysis(_key(job.item_id, plan), summary.run_id, records, custody)
+        summary.completed += 1
+        summary.findings += len(records)
+        summary.verdicts.update(verdicts)
+
+    def _log(self, case: Case, action: str, summary: RunSummary, detectors: list[str]) -> None:
+        self._store.append_custody(
+            case.id,
+            make_entry(
+                case_id=case.id,
+                actor=self._actor,
+                action=action,
+                object_sha256="",
+                details={
+                    "run_id": summary.run_id,
+                    "detectors": detectors,
+                    "planned": summary.planned,
+                    "skipped": summary.skipped,
+                    "completed": summary.completed,
+                    "crashed": summary.crashed,
+                },
+            ),
+        )
+
+
+def _plan(cls: type[Detector], given: dict[str, object] | None) -> _Plan:
+    options = cls.parse_options(given)
+    return _Plan(cls, options, options_digest(options))
+
+
+def _key(item_id: str, plan: _Plan) -> AnalysisKey:
+    return AnalysisKey(item_id, plan.detector.name, plan.detector.version, plan.digest)

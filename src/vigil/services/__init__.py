@@ -1,0 +1,1 @@
+"""Application services: what the CLI (and later the HTTP API) call."""

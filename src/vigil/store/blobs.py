@@ -1,0 +1,157 @@
+"""Write-once, content-addressed blob store.
+
+Every blob is written to a staging file while its SHA-256, SHA-1 and MD5 are
+computed in one streaming pass, fsynced, atomically renamed to
+`blobs/ab/cd/<sha256>` and made read-only. A crash leaves at most a staging
+file, which is never evidence and is removed on the next open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from vigil.domain.errors import NotFoundError, StoreError
+
+__all__ = ["BlobStore", "StoredBlob", "CHUNK_SIZE", "hash_stream"]
+
+CHUNK_SIZE = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    sha256: str
+    md5: str
+    sha1: str
+    size: int
+    already_present: bool
+
+
+class _Hashes:
+    def __init__(self) -> None:
+        self.sha256 = hashlib.sha256()
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.sha1 = hashlib.sha1(usedforsecurity=False)
+        self.size = 0
+
+    def update(self, chunk: bytes) -> None:
+        self.sha256.update(chunk)
+        self.md5.update(chunk)
+        self.sha1.update(chunk)
+        self.size += len(chunk)
+
+
+def hash_stream(stream: BinaryIO) -> str:
+    """SHA-256 of a stream, read in chunks."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(CHUNK_SIZE):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._blobs = root / "blobs"
+        self._staging = root / "staging"
+        self._blobs.mkdir(parents=True, exist_ok=True)
+        self._staging.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_staging()
+
+    def path_of(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise NotFoundError(f"not a SHA-256: {sha256!r}")
+        return self._blobs / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_of(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return self.path_of(sha256).open("rb")
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"blob {sha256} is missing from the store") from exc
+
+    def put_stream(self, stream: BinaryIO) -> StoredBlob:
+        return self.put_chunks(iter(lambda: stream.read(CHUNK_SIZE), b""))
+
+    def put_bytes(self, data: bytes) -> StoredBlob:
+        return self.put_chunks([data])
+
+    def put_chunks(self, chunks: Iterable[bytes]) -> StoredBlob:
+        """Store the concatenated chunks; the iterable may raise to abort."""
+        hashes = _Hashes()
+        fd, staging_name = tempfile.mkstemp(dir=self._staging, prefix=f"blob-{os.getpid()}-")
+        staging = Path(staging_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    hashes.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            return self._commit(staging, hashes)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+
+    def _commit(self, staging: Path, hashes: _Hashes) -> StoredBlob:
+        sha256 = hashes.sha256.hexdigest()
+        final = self.path_of(sha256)
+        present = final.is_file()
+        if present:
+            staging.unlink()
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(staging, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            try:
+                os.replace(staging, final)
+            except OSError as exc:
+                raise StoreError(f"cannot commit blob {sha256}: {exc}") from exc
+            _fsync_dir(final.parent)
+        return StoredBlob(
+            sha256=sha256,
+            md5=hashes.md5.hexdigest(),
+            sha1=hashes.sha1.hexdigest(),
+            size=hashes.size,
+            already_present=present,
+        )
+
+    def rehash(self, sha256: str) -> str | None:
+        """Recompute a stored blob's SHA-256; None when the blob is missing."""
+        try:
+            with self.path_of(sha256).open("rb") as stream:
+                return hash_stream(stream)
+        except FileNotFoundError:
+            return None
+
+    def _remove_stale_staging(self) -> None:
+        """Drop staging files whose writer process is gone (it crashed)."""
+        for leftover in self._staging.glob("blob-*"):
+            pid = leftover.name.split("-")[1]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,170 @@
+"""SQLAlchemy 2 table models. Changes here need an Alembic revision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AnalysisRow",
+    "ArtefactRow",
+    "Base",
+    "CaseRow",
+    "CustodyHeadRow",
+    "CustodyRow",
+    "FindingRow",
+    "HashSetEntryRow",
+    "HashSetRow",
+    "ItemRow",
+    "WarningRow",
+]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    md5: Mapped[str] = mapped_column(String(32))
+    sha1: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    source_path: Mapped[str] = mapped_column(Text, default="")
+    locator: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    locator_key: Mapped[str] = mapped_column(Text)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class WarningRow(Base):
+    __tablename__ = "item_warnings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text, default="")
+    locator: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AnalysisRow(Base):
+    __tablename__ = "analyses"
+    __table_args__ = (
+        UniqueConstraint("item_id", "detector", "detector_version", "options_digest"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
+    detector: Mapped[str] = mapped_column(String(100))
+    detector_version: Mapped[str] = mapped_column(String(50))
+    options_digest: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36))
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    negative_below: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    explanation: Mapped[str] = mapped_column(Text)
+    locator: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+    detector: Mapped[str] = mapped_column(String(100))
+    detector_version: Mapped[str] = mapped_column(String(50))
+    model_sha256: Mapped[str | None] = mapped_column(String(64))
+    options_digest: Mapped[str] = mapped_column(String(64))
+    vigil_version: Mapped[str] = mapped_column(String(50))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ArtefactRow(Base):
+    __tablename__ = "artefacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(200))
+
+
+class CustodyRow(Base):
+    __tablename__ = "custody_entries"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    object_sha256: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CustodyHeadRow(Base):
+    """Last sequence number and hash per chain; locked while appending."""
+
+    __tablename__ = "custody_heads"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class HashSetRow(Base):
+    __tablename__ = "hash_sets"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    category: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HashSetEntryRow(Base):
+    __tablename__ = "hash_set_entries"
+    __table_args__ = (
+        UniqueConstraint("set_name", "algorithm", "value"),
+        Index("ix_hash_set_entries_value", "value"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    set_name: Mapped[str] = mapped_column(ForeignKey("hash_sets.name"))
+    algorithm: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(64))
