@@ -22,6 +22,8 @@ __all__ = [
     "FindingRecord",
     "HashSet",
     "HashSetCategory",
+    "Indicator",
+    "IndicatorRecord",
     "Item",
     "ItemWarning",
     "JsonValue",
@@ -102,6 +104,18 @@ class Artefact:
 
 
 @dataclass(frozen=True, slots=True)
+class Indicator:
+    """A typed, normalised pivot found in evidence (phone in E.164, wallet,
+    IBAN, domain...), or an embedding (face, voice) as a vector. Stored as a
+    first-class record so items and cases can be linked by it."""
+
+    kind: str
+    value: str
+    raw: str = ""
+    vector: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """What one detector concluded about one item (or a part of it).
 
@@ -119,6 +133,7 @@ class Finding:
     locator: Locator = Locator()
     artefacts: tuple[Artefact, ...] = ()
     details: Mapping[str, JsonValue] = field(default_factory=dict)
+    indicators: tuple[Indicator, ...] = ()
 
     def __post_init__(self) -> None:
         if not is_known_label(self.label):
@@ -150,6 +165,7 @@ class Finding:
         locator: Locator = Locator(),
         artefacts: tuple[Artefact, ...] = (),
         details: Mapping[str, JsonValue] | None = None,
+        indicators: tuple[Indicator, ...] = (),
     ) -> Finding:
         return cls(
             label=label,
@@ -161,6 +177,7 @@ class Finding:
             locator=locator,
             artefacts=artefacts,
             details=details or {},
+            indicators=indicators,
         )
 
     @classmethod
@@ -228,6 +245,18 @@ class FindingRecord:
     finding: Finding
     provenance: Provenance
     artefacts: tuple[ArtefactRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRecord:
+    """A stored indicator with where it came from."""
+
+    case_id: str
+    item_id: str
+    finding_id: str
+    indicator: Indicator
+    locator: Locator
+    detector: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,16 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from vigil.detectors.base import Registry
-from vigil.runner.jobs import Job, JobResult, ServicesFactory, execute_job, init_worker, run_in_worker
+from vigil.runner.jobs import (
+    Job,
+    JobResult,
+    RegistryLoader,
+    ServicesFactory,
+    execute_job,
+    init_worker,
+    load_registry,
+    run_in_worker,
+)
 
 __all__ = ["ExecutionBackend", "InlineBackend", "ProcessPoolBackend"]
 
@@ -46,8 +55,14 @@ class ProcessPoolBackend:
     so the next run retries them) and a fresh pool takes the remaining jobs.
     """
 
-    def __init__(self, services_factory: ServicesFactory, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        services_factory: ServicesFactory,
+        workers: int | None = None,
+        registry_loader: RegistryLoader = load_registry,
+    ) -> None:
         self._services_factory = services_factory
+        self._registry_loader = registry_loader
         self._workers = workers or max(1, (os.cpu_count() or 2))
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -55,7 +70,7 @@ class ProcessPoolBackend:
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
-            initargs=(self._services_factory,),
+            initargs=(self._services_factory, self._registry_loader),
         )
 
     def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:

@@ -12,14 +12,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from vigil.detectors.base import Detector, DetectorServices, load_registry
+from vigil.detectors.base import Detector, DetectorServices, Registry, load_registry
 from vigil.domain.model import Finding, Locator, Status
 
-__all__ = ["BlobEvidence", "Job", "JobResult", "ServicesFactory", "execute_job"]
+__all__ = [
+    "BlobEvidence",
+    "Job",
+    "JobResult",
+    "RegistryLoader",
+    "ServicesFactory",
+    "execute_job",
+    "load_registry",
+]
 
 log = logging.getLogger(__name__)
 
 ServicesFactory = Callable[[], DetectorServices]
+RegistryLoader = Callable[[], Registry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +69,17 @@ class JobResult:
 _worker_state: dict[str, object] = {}
 
 
-def init_worker(services_factory: ServicesFactory) -> None:
+def init_worker(services_factory: ServicesFactory, registry_loader: RegistryLoader) -> None:
     """Process-pool initializer: load plug-ins and services once per worker."""
-    _worker_state["registry"] = load_registry()
+    _worker_state["registry"] = registry_loader()
     _worker_state["services"] = services_factory()
 
 
 def run_in_worker(job: Job) -> JobResult:
     registry = _worker_state["registry"]
     services = _worker_state["services"]
-    assert isinstance(services, DetectorServices)
-    detector_cls = registry.get(job.detector)  # type: ignore[attr-defined]
-    return execute_job(job, detector_cls, services)
+    assert isinstance(registry, Registry) and isinstance(services, DetectorServices)
+    return execute_job(job, registry.get(job.detector), services)
 
 
 def execute_job(job: Job, detector_cls: type[Detector], services: DetectorServices) -> JobResult:

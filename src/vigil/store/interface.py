@@ -18,6 +18,7 @@ from vigil.domain.model import (
     CustodyEntry,
     FindingRecord,
     HashSet,
+    IndicatorRecord,
     Item,
     ItemWarning,
     Locator,
@@ -80,6 +81,11 @@ class MetadataStore(Protocol):
         ...
 
     def list_findings(self, case_id: str) -> list[FindingRecord]: ...
+    def list_indicators(
+        self, case_id: str | None = None, kind: str | None = None, value: str | None = None
+    ) -> list[IndicatorRecord]:
+        """Indicators of one case, or across cases by kind and value."""
+        ...
 
     # custody
     def append_custody(self, case_id: str, custody: EntryFactory) -> CustodyEntry: ...

@@ -13,6 +13,7 @@ from vigil.domain.model import (
     CustodyEntry,
     FindingRecord,
     HashSet,
+    IndicatorRecord,
     Item,
     ItemWarning,
     Locator,
@@ -135,6 +136,20 @@ class InMemoryMetadataStore:
     def list_findings(self, case_id: str) -> list[FindingRecord]:
         with self._lock:
             return [f for f in self._findings if f.case_id == case_id]
+
+    def list_indicators(
+        self, case_id: str | None = None, kind: str | None = None, value: str | None = None
+    ) -> list[IndicatorRecord]:
+        with self._lock:
+            return [
+                IndicatorRecord(r.case_id, r.item_id, r.id, ind, r.finding.locator,
+                                r.provenance.detector)
+                for r in self._findings
+                for ind in r.finding.indicators
+                if case_id in (None, r.case_id)
+                and kind in (None, ind.kind)
+                and value in (None, ind.value)
+            ]
 
     def create_hash_set(self, hash_set: HashSet) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ __all__ = [
     "FindingRow",
     "HashSetEntryRow",
     "HashSetRow",
+    "IndicatorRow",
     "ItemRow",
     "WarningRow",
 ]
@@ -114,6 +115,21 @@ class FindingRow(Base):
     run_id: Mapped[str] = mapped_column(String(36), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (Index("ix_indicators_kind_value", "kind", "value"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
+    finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"))
+    kind: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(512))
+    raw: Mapped[str] = mapped_column(Text, default="")
+    vector: Mapped[list[float] | None] = mapped_column(JSON)
+    locator: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    detector: Mapped[str] = mapped_column(String(100))
 
 
 class ArtefactRow(Base):

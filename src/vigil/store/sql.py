@@ -27,6 +27,8 @@ from vigil.domain.model import (
     FindingRecord,
     HashSet,
     HashSetCategory,
+    Indicator,
+    IndicatorRecord,
     Item,
     ItemWarning,
     Locator,
@@ -44,6 +46,7 @@ from vigil.store.schema import (
     FindingRow,
     HashSetEntryRow,
     HashSetRow,
+    IndicatorRow,
     ItemRow,
     WarningRow,
 )
@@ -330,6 +333,7 @@ class SqlMetadataStore:
                 session.add(_finding_row(record, seq))
             session.flush()
             for record in records:
+                session.add_all(_indicator_rows(record))
                 for art in record.artefacts:
                     session.add(
                         ArtefactRow(
@@ -360,7 +364,37 @@ class SqlMetadataStore:
             ):
                 ref = ArtefactRef(sha256=art.sha256, name=art.name, media_type=art.media_type)
                 artefacts.setdefault(art.finding_id, []).append(ref)
-            return [_finding_record(r, tuple(artefacts.get(r.id, ()))) for r in rows]
+            indicators: dict[str, list[Indicator]] = {}
+            for ind in session.scalars(
+                select(IndicatorRow).where(IndicatorRow.case_id == case_id).order_by(IndicatorRow.id)
+            ):
+                indicators.setdefault(ind.finding_id, []).append(_indicator(ind))
+            return [
+                _finding_record(r, tuple(artefacts.get(r.id, ())), tuple(indicators.get(r.id, ())))
+                for r in rows
+            ]
+
+    def list_indicators(self, case_id: str | None = None, kind: str | None = None,
+                        value: str | None = None) -> list[IndicatorRecord]:
+        query = select(IndicatorRow).order_by(IndicatorRow.id)
+        if case_id is not None:
+            query = query.where(IndicatorRow.case_id == case_id)
+        if kind is not None:
+            query = query.where(IndicatorRow.kind == kind)
+        if value is not None:
+            query = query.where(IndicatorRow.value == value)
+        with self._tx() as session:
+            return [
+                IndicatorRecord(
+                    case_id=r.case_id,
+                    item_id=r.item_id,
+                    finding_id=r.finding_id,
+                    indicator=_indicator(r),
+                    locator=Locator.from_json(r.locator),
+                    detector=r.detector,
+                )
+                for r in session.scalars(query)
+            ]
 
     # hash sets ---------------------------------------------------------
     def create_hash_set(self, hash_set: HashSet) -> None:
@@ -399,7 +433,7 @@ class SqlMetadataStore:
                         HashSetEntryRow.set_name == set_name,
                         HashSetEntryRow.value.in_([v for _, v in unique]),
                     )
-                ).tuples()
+                ).all()
             )
             fresh = [r for r in unique if r not in existing]
             if fresh:
@@ -414,7 +448,7 @@ class SqlMetadataStore:
             counts = dict(
                 session.execute(
                     select(HashSetEntryRow.set_name, func.count()).group_by(HashSetEntryRow.set_name)
-                ).tuples()
+                ).all()
             )
             return [
                 HashSet(
@@ -450,7 +484,7 @@ class SqlMetadataStore:
                 .join(HashSetRow)
                 .where(HashSetRow.enabled.is_(True), HashSetEntryRow.value.in_([sha256, md5, sha1]))
                 .order_by(HashSetEntryRow.set_name, HashSetEntryRow.algorithm)
-            ).tuples()
+            ).all()
             return [
                 HashHit(set_name=name, category=category, algorithm=algorithm, source=source)
                 for name, algorithm, value, category, source in rows
@@ -515,7 +549,31 @@ def _finding_row(record: FindingRecord, seq: int) -> FindingRow:
     )
 
 
-def _finding_record(row: FindingRow, artefacts: tuple[ArtefactRef, ...]) -> FindingRecord:
+def _indicator_rows(record: FindingRecord) -> list[IndicatorRow]:
+    return [
+        IndicatorRow(
+            case_id=record.case_id,
+            item_id=record.item_id,
+            finding_id=record.id,
+            kind=ind.kind,
+            value=ind.value,
+            raw=ind.raw,
+            vector=list(ind.vector) if ind.vector is not None else None,
+            locator=record.finding.locator.to_json(),
+            detector=record.provenance.detector,
+        )
+        for ind in record.finding.indicators
+    ]
+
+
+def _indicator(row: IndicatorRow) -> Indicator:
+    vector = tuple(row.vector) if row.vector is not None else None
+    return Indicator(row.kind, row.value, row.raw, vector)
+
+
+def _finding_record(
+    row: FindingRow, artefacts: tuple[ArtefactRef, ...], indicators: tuple[Indicator, ...]
+) -> FindingRecord:
     finding = Finding(
         label=row.label,
         score=row.score,
@@ -526,6 +584,7 @@ def _finding_record(row: FindingRow, artefacts: tuple[ArtefactRef, ...]) -> Find
         negative_below=row.negative_below,
         locator=Locator.from_json(row.locator),
         details=row.details,  # type: ignore[arg-type]
+        indicators=indicators,
     )
     provenance = Provenance(
         detector=row.detector,

@@ -1,0 +1,372 @@
+"""The `vigil` command: parse, call a service, render. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from vigil import __version__
+from vigil.domain.errors import UsageError, VigilError
+from vigil.domain.model import HashSetCategory, Verdict
+from vigil.services.config import Settings, load_settings
+from vigil.services.workspace import Workspace, open_workspace
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Vigil: offline forensic workbench for AI-enabled crime.")
+case_app = typer.Typer(no_args_is_help=True, help="Create and inspect cases.")
+hashset_app = typer.Typer(no_args_is_help=True, help="Named exact-hash sets (known-bad, known-good).")
+app.add_typer(case_app, name="case")
+app.add_typer(hashset_app, name="hashset")
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("vigil")
+T = TypeVar("T")
+
+_state: dict[str, Settings] = {}
+
+
+@app.callback()
+def _global(
+    home: Annotated[Path | None, typer.Option(help="Workspace folder (VIGIL_HOME).")] = None,
+    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (VIGIL_DB), e.g. PostgreSQL.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Name recorded in custody (VIGIL_ACTOR).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    _state["settings"] = load_settings(home=home, db=db, actor=actor)
+
+
+def _settings() -> Settings:
+    return _state.get("settings") or load_settings()
+
+
+@contextmanager
+def _workspace() -> Iterator[Workspace]:
+    ws = open_workspace(_settings())
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+# -- cases ---------------------------------------------------------------
+@case_app.command("new")
+def case_new(name: str, description: Annotated[str, typer.Option()] = "") -> None:
+    """Create a case."""
+    from vigil.services.cases import create_case
+
+    with _workspace() as ws:
+        case = create_case(ws, name, description)
+    out.print(f"Created case [bold]{case.name}[/] ({case.id})")
+
+
+@case_app.command("list")
+def case_list() -> None:
+    """List cases."""
+    with _workspace() as ws:
+        cases = ws.store.list_cases()
+    table = Table("name", "id", "created (UTC)", "description")
+    for case in cases:
+        table.add_row(case.name, case.id, case.created_at.strftime("%Y-%m-%d %H:%M:%S"), case.description)
+    out.print(table)
+
+
+@case_app.command("show")
+def case_show(case: str) -> None:
+    """Show a case's evidence, warnings and counts."""
+    from vigil.services.cases import case_overview
+
+    with _workspace() as ws:
+        view = case_overview(ws, case)
+    out.print(f"[bold]{view.case.name}[/] ({view.case.id}) — {len(view.items)} items, "
+              f"{view.findings} findings, {len(view.warnings)} warnings, "
+              f"{view.custody_entries} custody entries")
+    table = Table("name", "type", "size", "sha256", "locator")
+    for item in view.items:
+        table.add_row(item.name, item.media_type, str(item.size), item.sha256[:16] + "…", str(item.locator))
+    out.print(table)
+    for warning in view.warnings:
+        out.print(f"[yellow]warning[/] {warning.code}: {warning.message}")
+
+
+# -- evidence and analysis -------------------------------------------------
+@app.command("add")
+def add(
+    case: str,
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders, archives, mail.")],
+    source: Annotated[str, typer.Option(help="Acquisition source, e.g. 'seized phone #3'.")] = "",
+) -> None:
+    """Add evidence to a case (write-once, hashed, logged to custody)."""
+    from vigil.services.cases import add_evidence
+
+    with _workspace() as ws, _spinner("Ingesting") as show:
+        summary = add_evidence(ws, case, paths, source, progress=lambda p: show(p))
+    out.print(f"Added {summary.added} files and {summary.derived} derived items "
+              f"({summary.already_present} already present, {summary.warnings} warnings).")
+
+
+@app.command("analyze")
+def analyze(
+    case: str,
+    detector: Annotated[list[str] | None, typer.Option("--detector", "-d", help="Run only these.")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", "-o",
+                      help="DETECTOR.KEY=VALUE (JSON value), repeatable.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (1 = in-process).")] = None,
+) -> None:
+    """Run detectors over a case; resumable, one bad item never stops the run."""
+    from vigil.services.analysis import analyze_case
+
+    settings = _settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
+    ws = open_workspace(settings)
+    try:
+        with _progress("Analysing") as advance:
+            summary = analyze_case(ws, case, detector or (), _parse_options(option or []), advance)
+    finally:
+        ws.close()
+    out.print(f"Run {summary.run_id}: {summary.completed} analyses, {summary.skipped} already done, "
+              f"{summary.crashed} crashed; verdicts: {dict(summary.verdicts) or 'none'}")
+
+
+@app.command("findings")
+def findings(
+    case: str,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    hide_known_good: Annotated[bool, typer.Option(help="Hide items on known-good sets.")] = False,
+) -> None:
+    """List a case's findings with their provenance."""
+    from vigil.services.findings import case_findings
+
+    with _workspace() as ws:
+        rows = case_findings(ws, case, hide_known_good)
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("item", "detector", "label", "verdict", "score", "explanation")
+    for row in rows:
+        table.add_row(str(row["item_name"]), f"{row['detector']} {row['version']}", str(row["label"]),
+                      _verdict_markup(str(row["verdict"])), _score(row["score"]), str(row["explanation"]))
+    out.print(table)
+
+
+@app.command("report")
+def report(
+    case: str,
+    fmt: Annotated[str, typer.Option("--format", help="html or json")] = "html",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
+) -> None:
+    """Write a self-contained HTML or JSON report (verifies the case first)."""
+    from vigil.services.report import write_report
+
+    with _workspace() as ws:
+        path = write_report(ws, case, fmt, output)
+    out.print(f"Report written to {path}")
+
+
+@app.command("verify")
+def verify(case: str) -> None:
+    """Rehash every blob and recheck the custody chain; exit 4 if anything was altered."""
+    from vigil.domain.errors import IntegrityError
+    from vigil.services.verify import verify_case
+
+    with _workspace() as ws:
+        result = verify_case(ws, case)
+    if not result.ok:
+        for problem in result.problems:
+            err.print(f"[red]ALTERED[/] {problem}", highlight=False)
+        raise IntegrityError(f"case {case} failed verification: {len(result.problems)} problem(s)")
+    out.print(f"[green]OK[/]: {result.blobs_checked} blobs and {result.custody_entries} custody "
+              "entries verified.")
+
+
+@app.command("detectors")
+def detectors() -> None:
+    """List detectors: available, unavailable (with install hint) and broken."""
+    from vigil.detectors.base import load_registry
+
+    registry = load_registry()
+    table = Table("name", "version", "state", "media types / note")
+    for name, cls in sorted(registry.available.items()):
+        table.add_row(name, cls.version, "[green]available[/]", ", ".join(cls.media_types))
+    for name, missing in sorted(registry.unavailable.items()):
+        table.add_row(name, "", "[yellow]unavailable[/]", f"{missing.reason}. {missing.hint}")
+    for name, broken in sorted(registry.broken.items()):
+        table.add_row(name, "", "[red]broken[/]", broken.reason)
+    out.print(table)
+
+
+# -- hash sets -------------------------------------------------------------
+@hashset_app.command("import")
+def hashset_import(
+    name: str,
+    file: Path,
+    category: Annotated[HashSetCategory, typer.Option(help="known_bad, known_good or notable")]
+    = HashSetCategory.KNOWN_BAD,
+    source: Annotated[str, typer.Option(help="Where the list comes from.")] = "",
+) -> None:
+    """Import MD5/SHA-1/SHA-256 hashes (plain, *sum output, hashdeep, NSRL CSV)."""
+    from vigil.services.hashsets import import_hash_set
+
+    with _workspace() as ws:
+        added = import_hash_set(ws, name, file, category, source)
+    out.print(f"Imported {added} new hashes into {name} ({category.value}).")
+
+
+@hashset_app.command("list")
+def hashset_list() -> None:
+    """List hash sets."""
+    with _workspace() as ws:
+        sets = ws.store.list_hash_sets()
+    table = Table("name", "category", "hashes", "enabled", "source")
+    for hs in sets:
+        table.add_row(hs.name, hs.category.value, str(hs.count), "yes" if hs.enabled else "no", hs.source)
+    out.print(table)
+
+
+# -- quick modes -----------------------------------------------------------
+@app.command("check")
+def check(
+    paths: list[Path],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input file.")] = False,
+) -> None:
+    """Quick case-less check of files: runs every available detector."""
+    from vigil.services.check import check_paths
+
+    results = check_paths(_settings(), paths)
+    if as_json:
+        for result in results:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return
+    for result in results:
+        out.print(f"[bold]{result['path']}[/] sha256 {result.get('sha256')}")
+        for finding in _flatten(result):
+            out.print(f"  {_verdict_markup(str(finding['verdict']))} {finding['label']} "
+                      f"({finding['detector']} {finding['version']}): {finding['explanation']}",
+                      highlight=False)
+        for warning in result.get("warnings", []):  # type: ignore[attr-defined]
+            out.print(f"  [yellow]warning[/] {warning['code']}: {warning['message']}", highlight=False)
+
+
+@app.command("demo")
+def demo() -> None:
+    """Generate benign sample evidence, ingest, analyse, report."""
+    from vigil.services.demo import run_demo
+    from vigil.services.findings import case_findings
+    from vigil.services.report import write_report
+
+    with _workspace() as ws:
+        with _progress("Analysing demo evidence") as advance:
+            result = run_demo(ws, advance)
+        rows = case_findings(ws, result.case_name, hide_known_good=False)
+        html = write_report(ws, result.case_name, "html", None)
+        js = write_report(ws, result.case_name, "json", None)
+    table = Table("item", "detector", "label", "verdict", "explanation", title=f"Case {result.case_name}")
+    for row in rows:
+        if row["verdict"] != Verdict.NEGATIVE.value:
+            table.add_row(str(row["item_name"]), str(row["detector"]), str(row["label"]),
+                          _verdict_markup(str(row["verdict"])), str(row["explanation"]))
+    out.print(table)
+    out.print(f"{result.ingest.added} files, {result.ingest.derived} derived items, "
+              f"{result.analysis.findings} findings ({dict(result.analysis.verdicts)}); "
+              f"negative findings are in the report.")
+    out.print(f"HTML report: {html}\nJSON report: {js}")
+
+
+@app.command("version")
+def version() -> None:
+    """Print Vigil's version."""
+    out.print(__version__)
+
+
+# -- rendering helpers -----------------------------------------------------
+def _parse_options(pairs: list[str]) -> dict[str, dict[str, object]]:
+    options: dict[str, dict[str, object]] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        detector_name, dot, field = key.partition(".")
+        if not (sep and dot and field):
+            raise UsageError(f"option {pair!r} is not DETECTOR.KEY=VALUE")
+        try:
+            value: object = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        options.setdefault(detector_name, {})[field] = value
+    return options
+
+
+def _flatten(result: dict[str, object]) -> Iterator[dict[str, object]]:
+    yield from result.get("findings", [])  # type: ignore[misc]
+    for child in result.get("derived", []):  # type: ignore[attr-defined]
+        for finding in _flatten(child):
+            yield {**finding, "explanation": f"[{child['name']}] {finding['explanation']}"}
+
+
+def _verdict_markup(verdict: str) -> str:
+    colour = {"positive": "red", "negative": "green", "inconclusive": "yellow"}.get(verdict, "white")
+    return f"[{colour}]{verdict}[/]"
+
+
+def _score(score: object) -> str:
+    return "—" if score is None else f"{float(score):.2f}"  # type: ignore[arg-type]
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@contextmanager
+def _spinner(label: str) -> Iterator[Callable[[str], None]]:
+    with err.status(label, spinner="dots") if err.is_terminal else _null_status() as status:
+        def show(text: str) -> None:
+            if status is not None:
+                status.update(f"{label} {text[-60:]}")
+
+        yield show
+
+
+@contextmanager
+def _null_status() -> Iterator[None]:
+    yield None
+
+
+def run() -> None:
+    """Entry point: one place maps VigilError to its exit code."""
+    try:
+        app(standalone_mode=False)
+    except VigilError as exc:
+        log.debug("command failed", exc_info=True)
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(UsageError.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise
