@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import BinaryIO
+from typing import Protocol
 
 __all__ = ["Member", "Problem", "chunks_of", "display_name", "unsafe_member_path"]
 
@@ -30,7 +30,11 @@ class Problem:
     step_value: str = ""
 
 
-def chunks_of(stream: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def chunks_of(stream: Readable, size: int = 1 << 20) -> Iterator[bytes]:
     while chunk := stream.read(size):
         yield chunk
 

@@ -30,7 +30,6 @@ EntryFactory = Callable[[int, str], CustodyEntry]
 """Given (next sequence number, previous entry hash), build the entry."""
 
 
-
 @dataclass(frozen=True, slots=True)
 class AnalysisKey:
     """An item x detector x version x options combination; done once."""

@@ -142,8 +142,9 @@ class InMemoryMetadataStore:
     ) -> list[IndicatorRecord]:
         with self._lock:
             return [
-                IndicatorRecord(r.case_id, r.item_id, r.id, ind, r.finding.locator,
-                                r.provenance.detector)
+                IndicatorRecord(
+                    r.case_id, r.item_id, r.id, ind, r.finding.locator, r.provenance.detector
+                )
                 for r in self._findings
                 for ind in r.finding.indicators
                 if case_id in (None, r.case_id)

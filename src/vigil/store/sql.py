@@ -12,17 +12,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.domain.errors import NotFoundError, StoreError, UsageError
 from vigil.domain.model import (
+    GENESIS_HASH,
     ArtefactRef,
     Case,
     CustodyEntry,
-    GENESIS_HASH,
     Finding,
     FindingRecord,
     HashSet,
@@ -242,8 +242,9 @@ class SqlMetadataStore:
             row = session.scalar(
                 select(ItemRow).where(
                     ItemRow.case_id == case_id,
-                    ItemRow.parent_id.is_(None) if parent_id is None else ItemRow.parent_id
-                    == parent_id,
+                    ItemRow.parent_id.is_(None)
+                    if parent_id is None
+                    else ItemRow.parent_id == parent_id,
                     ItemRow.locator_key == locator_key(locator),
                     ItemRow.sha256 == sha256,
                 )
@@ -352,7 +353,12 @@ class SqlMetadataStore:
                 session.scalars(
                     select(FindingRow)
                     .where(FindingRow.case_id == case_id)
-                    .order_by(FindingRow.started_at, FindingRow.item_id, FindingRow.detector, FindingRow.seq)
+                    .order_by(
+                        FindingRow.started_at,
+                        FindingRow.item_id,
+                        FindingRow.detector,
+                        FindingRow.seq,
+                    )
                 )
             )
             artefacts: dict[str, list[ArtefactRef]] = {}
@@ -366,7 +372,9 @@ class SqlMetadataStore:
                 artefacts.setdefault(art.finding_id, []).append(ref)
             indicators: dict[str, list[Indicator]] = {}
             for ind in session.scalars(
-                select(IndicatorRow).where(IndicatorRow.case_id == case_id).order_by(IndicatorRow.id)
+                select(IndicatorRow)
+                .where(IndicatorRow.case_id == case_id)
+                .order_by(IndicatorRow.id)
             ):
                 indicators.setdefault(ind.finding_id, []).append(_indicator(ind))
             return [
@@ -374,8 +382,9 @@ class SqlMetadataStore:
                 for r in rows
             ]
 
-    def list_indicators(self, case_id: str | None = None, kind: str | None = None,
-                        value: str | None = None) -> list[IndicatorRecord]:
+    def list_indicators(
+        self, case_id: str | None = None, kind: str | None = None, value: str | None = None
+    ) -> list[IndicatorRecord]:
         query = select(IndicatorRow).order_by(IndicatorRow.id)
         if case_id is not None:
             query = query.where(IndicatorRow.case_id == case_id)
@@ -438,7 +447,7 @@ class SqlMetadataStore:
             fresh = [r for r in unique if r not in existing]
             if fresh:
                 session.execute(
-                    HashSetEntryRow.__table__.insert(),
+                    insert(HashSetEntryRow),
                     [{"set_name": set_name, "algorithm": a, "value": v} for a, v in fresh],
                 )
             return len(fresh)
@@ -447,7 +456,9 @@ class SqlMetadataStore:
         with self._tx() as session:
             counts = dict(
                 session.execute(
-                    select(HashSetEntryRow.set_name, func.count()).group_by(HashSetEntryRow.set_name)
+                    select(HashSetEntryRow.set_name, func.count()).group_by(
+                        HashSetEntryRow.set_name
+                    )
                 ).all()
             )
             return [
@@ -500,7 +511,9 @@ def _redact(url: str) -> str:
 
 
 def _case(row: CaseRow) -> Case:
-    return Case(id=row.id, name=row.name, created_at=utc(row.created_at), description=row.description)
+    return Case(
+        id=row.id, name=row.name, created_at=utc(row.created_at), description=row.description
+    )
 
 
 def _item(row: ItemRow) -> Item:
