@@ -116,10 +116,28 @@ def test_oversized_input_is_streamed_without_raising(entry_name: str, tmp_path: 
     path = tmp_path / "big.bin"
     with path.open("wb") as out:
         out.truncate(256 << 20)  # sparse 256 MiB of zeros
-    view = BlobEvidence("0" * 64, "0" * 32, "0" * 40, "application/octet-stream", "big.bin",
-                        256 << 20, Locator(), str(path))
-    for media_type in [m for m in cls.media_types if "*" not in m][:3] or ["application/octet-stream"]:
-        view = BlobEvidence(view.sha256, view.md5, view.sha1, media_type, view.name, view.size,
-                            view.locator, view.blob_path)
+    view = BlobEvidence(
+        "0" * 64,
+        "0" * 32,
+        "0" * 40,
+        "application/octet-stream",
+        "big.bin",
+        256 << 20,
+        Locator(),
+        str(path),
+    )
+    for media_type in [m for m in cls.media_types if "*" not in m][:3] or [
+        "application/octet-stream"
+    ]:
+        view = BlobEvidence(
+            view.sha256,
+            view.md5,
+            view.sha1,
+            media_type,
+            view.name,
+            view.size,
+            view.locator,
+            view.blob_path,
+        )
         for finding in detector.detect(view, cls.parse_options(None)):
             _check_finding(finding)

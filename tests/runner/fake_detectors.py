@@ -58,8 +58,13 @@ class ArtefactDetector(_Base):
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
         with item.open() as stream:
             head = stream.read(16)
-        yield Finding.scored(LABEL, 1.0, 0.5, "made a heatmap",
-                             artefacts=(Artefact("heatmap", "image/png", b"PNGDATA" + head),))
+        yield Finding.scored(
+            LABEL,
+            1.0,
+            0.5,
+            "made a heatmap",
+            artefacts=(Artefact("heatmap", "image/png", b"PNGDATA" + head),),
+        )
 
 
 FAKES: list[type[Detector]] = [ExplodingDetector, KillerDetector, SlowDetector, ArtefactDetector]

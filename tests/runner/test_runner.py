@@ -61,8 +61,11 @@ def test_provenance_is_stamped_by_the_runner(fake_ws: Workspace, tmp_path: Path)
     [record] = fake_ws.store.list_findings(fake_ws.store.get_case("c").id)
     item = fake_ws.store.get_item(record.item_id)
     prov = record.provenance
-    assert (prov.detector, prov.detector_version, prov.run_id) == ("artefact_maker", "1.0.0",
-                                                                    summary.run_id)
+    assert (prov.detector, prov.detector_version, prov.run_id) == (
+        "artefact_maker",
+        "1.0.0",
+        summary.run_id,
+    )
     assert prov.input_sha256 == item.sha256
     assert len(prov.options_digest) == 64 and prov.started_at <= prov.finished_at
     [artefact] = record.artefacts
@@ -78,25 +81,40 @@ def test_rerun_skips_done_work_and_new_options_rerun(fake_ws: Workspace, tmp_pat
     add_evidence(fake_ws, "c", [_evidence(tmp_path, ["a.txt", "b.txt"])])
     first = analyze_case(fake_ws, "c", ["artefact_maker"], backend=_inline(fake_ws))
     again = analyze_case(fake_ws, "c", ["artefact_maker"], backend=_inline(fake_ws))
-    changed = analyze_case(fake_ws, "c", ["artefact_maker"], {"artefact_maker": {"gain": 2.0}},
-                           backend=_inline(fake_ws))
+    changed = analyze_case(
+        fake_ws,
+        "c",
+        ["artefact_maker"],
+        {"artefact_maker": {"gain": 2.0}},
+        backend=_inline(fake_ws),
+    )
     assert (first.completed, again.completed, again.skipped, changed.completed) == (2, 0, 2, 2)
 
 
-def test_bad_options_are_rejected_before_any_item_is_read(fake_ws: Workspace, tmp_path: Path) -> None:
+def test_bad_options_are_rejected_before_any_item_is_read(
+    fake_ws: Workspace, tmp_path: Path
+) -> None:
     create_case(fake_ws, "c")
     with pytest.raises(UsageError):
-        analyze_case(fake_ws, "c", ["artefact_maker"], {"artefact_maker": {"gian": 2}},
-                     backend=_inline(fake_ws))
+        analyze_case(
+            fake_ws,
+            "c",
+            ["artefact_maker"],
+            {"artefact_maker": {"gian": 2}},
+            backend=_inline(fake_ws),
+        )
     with pytest.raises(PluginError):
         fake_ws.registry.unavailable["ghost"] = __import__(
-            "vigil.detectors.base", fromlist=["Unavailable"]).Unavailable("ghost", "missing x", "pip")
+            "vigil.detectors.base", fromlist=["Unavailable"]
+        ).Unavailable("ghost", "missing x", "pip")
         analyze_case(fake_ws, "c", ["ghost"], backend=_inline(fake_ws))
 
 
 def test_process_pool_survives_a_dying_worker(fake_ws: Workspace, tmp_path: Path) -> None:
     create_case(fake_ws, "c")
-    add_evidence(fake_ws, "c", [_evidence(tmp_path, [f"ok{n}.txt" for n in range(6)] + ["die.txt"])])
+    add_evidence(
+        fake_ws, "c", [_evidence(tmp_path, [f"ok{n}.txt" for n in range(6)] + ["die.txt"])]
+    )
     assert fake_ws.services_factory is not None
     backend = ProcessPoolBackend(fake_ws.services_factory, 2, registry_with_fakes)
     summary = analyze_case(fake_ws, "c", ["killer"], backend=backend)
@@ -117,15 +135,18 @@ def test_process_pool_matches_inline_results(workspace: Workspace, tmp_path: Pat
     add_evidence(workspace, "c", [folder])
     assert workspace.services_factory is not None
     analyze_case(workspace, "c", backend=ProcessPoolBackend(workspace.services_factory, 2))
-    pooled = sorted((r.item_id, r.finding.label, r.finding.verdict.value)
-                    for r in workspace.store.list_findings(workspace.store.get_case("c").id))
+    pooled = sorted(
+        (r.item_id, r.finding.label, r.finding.verdict.value)
+        for r in workspace.store.list_findings(workspace.store.get_case("c").id)
+    )
     create_case(workspace, "d")
     add_evidence(workspace, "d", [folder])
     analyze_case(workspace, "d", backend=_inline(workspace))
     ids = {i.sha256: i.id for i in workspace.store.list_items(workspace.store.get_case("c").id)}
-    inline = sorted((ids[workspace.store.get_item(r.item_id).sha256], r.finding.label,
-                     r.finding.verdict.value)
-                    for r in workspace.store.list_findings(workspace.store.get_case("d").id))
+    inline = sorted(
+        (ids[workspace.store.get_item(r.item_id).sha256], r.finding.label, r.finding.verdict.value)
+        for r in workspace.store.list_findings(workspace.store.get_case("d").id)
+    )
     assert pooled == inline
     assert ("file.executable_disguised", "positive") in {(label, v) for _, label, v in pooled}
 
@@ -145,7 +166,9 @@ analyze_case(ws, "c", ["slow"], backend=InlineBackend(ws.registry, ws.services_f
 """
 
 
-def test_sigkill_mid_analysis_loses_nothing_and_resumes(workspace: Workspace, tmp_path: Path) -> None:
+def test_sigkill_mid_analysis_loses_nothing_and_resumes(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     create_case(workspace, "c")
     add_evidence(workspace, "c", [_evidence(tmp_path, [f"f{n:03}.txt" for n in range(120)])])
     script = KILL_SCRIPT.format(root=str(ROOT), home=str(workspace.settings.home))

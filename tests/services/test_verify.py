@@ -34,21 +34,29 @@ def _sql(ws: Workspace, statement: str) -> None:
     engine.dispose()
 
 
-def test_untouched_case_verifies(workspace: Workspace, tmp_path: Path, inline: InlineBackend) -> None:
+def test_untouched_case_verifies(
+    workspace: Workspace, tmp_path: Path, inline: InlineBackend
+) -> None:
     case = _case_with_evidence(workspace, tmp_path)
     analyze_case(workspace, case, backend=inline)
     result = verify_case(workspace, case)
     assert result.ok, result.problems
     assert result.blobs_checked == 2
     # the verify itself is logged, and the next verify covers that entry too
-    assert workspace.store.list_custody(workspace.store.get_case(case).id)[-1].action == "case.verified"
+    assert (
+        workspace.store.list_custody(workspace.store.get_case(case).id)[-1].action
+        == "case.verified"
+    )
     assert verify_case(workspace, case).ok
 
 
 def test_one_altered_blob_byte_is_named(workspace: Workspace, tmp_path: Path) -> None:
     case = _case_with_evidence(workspace, tmp_path)
-    item = next(i for i in workspace.store.list_items(workspace.store.get_case(case).id)
-                if i.name == "letter.txt")
+    item = next(
+        i
+        for i in workspace.store.list_items(workspace.store.get_case(case).id)
+        if i.name == "letter.txt"
+    )
     blob = workspace.blobs.path_of(item.sha256)
     os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)
     data = bytearray(blob.read_bytes())
@@ -72,12 +80,16 @@ def test_one_altered_custody_entry_is_named(workspace: Workspace, tmp_path: Path
     case = _case_with_evidence(workspace, tmp_path)
     _sql(workspace, "UPDATE custody_entries SET actor = 'mallory' WHERE seq = 2")
     problems = verify_case(workspace, case).problems
-    assert problems == ["custody entry #2: content altered (item.added, "
-                        + workspace.store.list_custody(workspace.store.get_case(case).id)[1].at.isoformat()
-                        + ")"]
+    assert problems == [
+        "custody entry #2: content altered (item.added, "
+        + workspace.store.list_custody(workspace.store.get_case(case).id)[1].at.isoformat()
+        + ")"
+    ]
 
 
-def test_deleted_and_truncated_custody_entries_are_caught(workspace: Workspace, tmp_path: Path) -> None:
+def test_deleted_and_truncated_custody_entries_are_caught(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     case = _case_with_evidence(workspace, tmp_path)
     _sql(workspace, "DELETE FROM custody_entries WHERE seq = 2")
     problems = verify_case(workspace, case, record=False).problems
@@ -105,8 +117,9 @@ def test_item_hash_rewritten_in_database_is_caught(workspace: Workspace, tmp_pat
 def test_cli_verify_exits_4_and_names_the_alteration(workspace: Workspace, tmp_path: Path) -> None:
     case = _case_with_evidence(workspace, tmp_path)
     _sql(workspace, "UPDATE custody_entries SET details = '{}' WHERE seq = 3")
-    result = CliRunner().invoke(app, ["--home", str(workspace.settings.home), "verify", case],
-                                standalone_mode=False)
+    result = CliRunner().invoke(
+        app, ["--home", str(workspace.settings.home), "verify", case], standalone_mode=False
+    )
     assert isinstance(result.exception, Exception)
     assert getattr(result.exception, "exit_code", None) == 4
     assert "custody entry #3: content altered" in result.output

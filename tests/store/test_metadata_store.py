@@ -44,9 +44,7 @@ def _postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
     if request.param == "memory":
         yield InMemoryMetadataStore()
@@ -68,8 +66,12 @@ NOW = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)
 
 def _case(store: MetadataStore, name: str = "case-1") -> Case:
     case = Case(id=str(uuid.uuid4()), name=name, created_at=NOW)
-    store.create_case(case, make_entry(case_id=case.id, actor="t", action="case.created",
-                                       object_sha256="", clock=lambda: NOW))
+    store.create_case(
+        case,
+        make_entry(
+            case_id=case.id, actor="t", action="case.created", object_sha256="", clock=lambda: NOW
+        ),
+    )
     return case
 
 
@@ -77,14 +79,33 @@ def _item(case: Case, sha: str, parent: Item | None = None, member: str = "") ->
     locator = Locator().child("path", "/evidence/x")
     if member:
         locator = locator.child("archive_member", member)
-    return Item(id=str(uuid.uuid4()), case_id=case.id, sha256=sha, md5="0" * 32, sha1="0" * 40,
-                size=3, media_type="text/plain", name="x", source="test", acquired_at=NOW,
-                parent_id=parent.id if parent else None, locator=locator)
+    return Item(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        sha256=sha,
+        md5="0" * 32,
+        sha1="0" * 40,
+        size=3,
+        media_type="text/plain",
+        name="x",
+        source="test",
+        acquired_at=NOW,
+        parent_id=parent.id if parent else None,
+        locator=locator,
+    )
 
 
 def _add(store: MetadataStore, item: Item) -> None:
-    store.add_item(item, make_entry(case_id=item.case_id, actor="t", action="item.added",
-                                    object_sha256=item.sha256, details={"item_id": item.id}))
+    store.add_item(
+        item,
+        make_entry(
+            case_id=item.case_id,
+            actor="t",
+            action="item.added",
+            object_sha256=item.sha256,
+            details={"item_id": item.id},
+        ),
+    )
 
 
 def test_cases_are_created_found_and_unique(store: MetadataStore) -> None:
@@ -128,17 +149,29 @@ def test_analysis_is_recorded_once_with_findings_and_indicators(store: MetadataS
     _add(store, item)
     key = AnalysisKey(item.id, "det", "1.0.0", "d" * 64)
     assert not store.analysis_done(key)
-    finding = Finding.scored("text.indicator", 1.0, 0.5, "found a wallet",
-                             indicators=(Indicator("btc", "bc1qexample", "bc1qexample"),),
-                             details={"kind": "btc"})
-    record = FindingRecord(
-        id=str(uuid.uuid4()), case_id=case.id, item_id=item.id, finding=finding,
-        provenance=Provenance("det", "1.0.0", None, "d" * 64, "0.1.0", item.sha256, "run-1",
-                              NOW, NOW),
+    finding = Finding.scored(
+        "text.indicator",
+        1.0,
+        0.5,
+        "found a wallet",
+        indicators=(Indicator("btc", "bc1qexample", "bc1qexample"),),
+        details={"kind": "btc"},
     )
-    store.record_analysis(key, "run-1", [record],
-                          make_entry(case_id=case.id, actor="t", action="detector.run",
-                                     object_sha256=item.sha256))
+    record = FindingRecord(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        item_id=item.id,
+        finding=finding,
+        provenance=Provenance(
+            "det", "1.0.0", None, "d" * 64, "0.1.0", item.sha256, "run-1", NOW, NOW
+        ),
+    )
+    store.record_analysis(
+        key,
+        "run-1",
+        [record],
+        make_entry(case_id=case.id, actor="t", action="detector.run", object_sha256=item.sha256),
+    )
     assert store.analysis_done(key)
     [stored] = store.list_findings(case.id)
     assert stored.finding == finding

@@ -21,10 +21,15 @@ from vigil.domain.model import HashSetCategory, Verdict
 from vigil.services.config import Settings, load_settings
 from vigil.services.workspace import Workspace, open_workspace
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Vigil: offline forensic workbench for AI-enabled crime.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Vigil: offline forensic workbench for AI-enabled crime.",
+)
 case_app = typer.Typer(no_args_is_help=True, help="Create and inspect cases.")
-hashset_app = typer.Typer(no_args_is_help=True, help="Named exact-hash sets (known-bad, known-good).")
+hashset_app = typer.Typer(
+    no_args_is_help=True, help="Named exact-hash sets (known-bad, known-good)."
+)
 app.add_typer(case_app, name="case")
 app.add_typer(hashset_app, name="hashset")
 
@@ -39,12 +44,19 @@ _state: dict[str, Settings] = {}
 @app.callback()
 def _global(
     home: Annotated[Path | None, typer.Option(help="Workspace folder (VIGIL_HOME).")] = None,
-    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (VIGIL_DB), e.g. PostgreSQL.")] = None,
-    actor: Annotated[str | None, typer.Option(help="Name recorded in custody (VIGIL_ACTOR).")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (VIGIL_DB), e.g. PostgreSQL.")
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Name recorded in custody (VIGIL_ACTOR).")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     _state["settings"] = load_settings(home=home, db=db, actor=actor)
 
 
@@ -79,7 +91,9 @@ def case_list() -> None:
         cases = ws.store.list_cases()
     table = Table("name", "id", "created (UTC)", "description")
     for case in cases:
-        table.add_row(case.name, case.id, case.created_at.strftime("%Y-%m-%d %H:%M:%S"), case.description)
+        table.add_row(
+            case.name, case.id, case.created_at.strftime("%Y-%m-%d %H:%M:%S"), case.description
+        )
     out.print(table)
 
 
@@ -90,12 +104,16 @@ def case_show(case: str) -> None:
 
     with _workspace() as ws:
         view = case_overview(ws, case)
-    out.print(f"[bold]{view.case.name}[/] ({view.case.id}) — {len(view.items)} items, "
-              f"{view.findings} findings, {len(view.warnings)} warnings, "
-              f"{view.custody_entries} custody entries")
+    out.print(
+        f"[bold]{view.case.name}[/] ({view.case.id}) — {len(view.items)} items, "
+        f"{view.findings} findings, {len(view.warnings)} warnings, "
+        f"{view.custody_entries} custody entries"
+    )
     table = Table("name", "type", "size", "sha256", "locator")
     for item in view.items:
-        table.add_row(item.name, item.media_type, str(item.size), item.sha256[:16] + "…", str(item.locator))
+        table.add_row(
+            item.name, item.media_type, str(item.size), item.sha256[:16] + "…", str(item.locator)
+        )
     out.print(table)
     for warning in view.warnings:
         out.print(f"[yellow]warning[/] {warning.code}: {warning.message}")
@@ -113,16 +131,22 @@ def add(
 
     with _workspace() as ws, _spinner("Ingesting") as show:
         summary = add_evidence(ws, case, paths, source, progress=lambda p: show(p))
-    out.print(f"Added {summary.added} files and {summary.derived} derived items "
-              f"({summary.already_present} already present, {summary.warnings} warnings).")
+    out.print(
+        f"Added {summary.added} files and {summary.derived} derived items "
+        f"({summary.already_present} already present, {summary.warnings} warnings)."
+    )
 
 
 @app.command("analyze")
 def analyze(
     case: str,
-    detector: Annotated[list[str] | None, typer.Option("--detector", "-d", help="Run only these.")] = None,
-    option: Annotated[list[str] | None, typer.Option("--option", "-o",
-                      help="DETECTOR.KEY=VALUE (JSON value), repeatable.")] = None,
+    detector: Annotated[
+        list[str] | None, typer.Option("--detector", "-d", help="Run only these.")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="DETECTOR.KEY=VALUE (JSON value), repeatable."),
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (1 = in-process).")] = None,
 ) -> None:
     """Run detectors over a case; resumable, one bad item never stops the run."""
@@ -137,8 +161,10 @@ def analyze(
             summary = analyze_case(ws, case, detector or (), _parse_options(option or []), advance)
     finally:
         ws.close()
-    out.print(f"Run {summary.run_id}: {summary.completed} analyses, {summary.skipped} already done, "
-              f"{summary.crashed} crashed; verdicts: {dict(summary.verdicts) or 'none'}")
+    out.print(
+        f"Run {summary.run_id}: {summary.completed} analyses, {summary.skipped} already done, "
+        f"{summary.crashed} crashed; verdicts: {dict(summary.verdicts) or 'none'}"
+    )
 
 
 @app.command("findings")
@@ -157,8 +183,14 @@ def findings(
         return
     table = Table("item", "detector", "label", "verdict", "score", "explanation")
     for row in rows:
-        table.add_row(str(row["item_name"]), f"{row['detector']} {row['version']}", str(row["label"]),
-                      _verdict_markup(str(row["verdict"])), _score(row["score"]), str(row["explanation"]))
+        table.add_row(
+            str(row["item_name"]),
+            f"{row['detector']} {row['version']}",
+            str(row["label"]),
+            _verdict_markup(str(row["verdict"])),
+            _score(row["score"]),
+            str(row["explanation"]),
+        )
     out.print(table)
 
 
@@ -188,8 +220,10 @@ def verify(case: str) -> None:
         for problem in result.problems:
             err.print(f"[red]ALTERED[/] {problem}", highlight=False)
         raise IntegrityError(f"case {case} failed verification: {len(result.problems)} problem(s)")
-    out.print(f"[green]OK[/]: {result.blobs_checked} blobs and {result.custody_entries} custody "
-              "entries verified.")
+    out.print(
+        f"[green]OK[/]: {result.blobs_checked} blobs and {result.custody_entries} custody "
+        "entries verified."
+    )
 
 
 @app.command("detectors")
@@ -213,8 +247,9 @@ def detectors() -> None:
 def hashset_import(
     name: str,
     file: Path,
-    category: Annotated[HashSetCategory, typer.Option(help="known_bad, known_good or notable")]
-    = HashSetCategory.KNOWN_BAD,
+    category: Annotated[
+        HashSetCategory, typer.Option(help="known_bad, known_good or notable")
+    ] = HashSetCategory.KNOWN_BAD,
     source: Annotated[str, typer.Option(help="Where the list comes from.")] = "",
 ) -> None:
     """Import MD5/SHA-1/SHA-256 hashes (plain, *sum output, hashdeep, NSRL CSV)."""
@@ -232,7 +267,9 @@ def hashset_list() -> None:
         sets = ws.store.list_hash_sets()
     table = Table("name", "category", "hashes", "enabled", "source")
     for hs in sets:
-        table.add_row(hs.name, hs.category.value, str(hs.count), "yes" if hs.enabled else "no", hs.source)
+        table.add_row(
+            hs.name, hs.category.value, str(hs.count), "yes" if hs.enabled else "no", hs.source
+        )
     out.print(table)
 
 
@@ -240,7 +277,9 @@ def hashset_list() -> None:
 @app.command("check")
 def check(
     paths: list[Path],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input file.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per input file.")
+    ] = False,
 ) -> None:
     """Quick case-less check of files: runs every available detector."""
     from vigil.services.check import check_paths
@@ -253,11 +292,15 @@ def check(
     for result in results:
         out.print(f"[bold]{result['path']}[/] sha256 {result.get('sha256')}")
         for finding in _flatten(result):
-            out.print(f"  {_verdict_markup(str(finding['verdict']))} {finding['label']} "
-                      f"({finding['detector']} {finding['version']}): {finding['explanation']}",
-                      highlight=False)
+            out.print(
+                f"  {_verdict_markup(str(finding['verdict']))} {finding['label']} "
+                f"({finding['detector']} {finding['version']}): {finding['explanation']}",
+                highlight=False,
+            )
         for warning in result.get("warnings", []):  # type: ignore[attr-defined]
-            out.print(f"  [yellow]warning[/] {warning['code']}: {warning['message']}", highlight=False)
+            out.print(
+                f"  [yellow]warning[/] {warning['code']}: {warning['message']}", highlight=False
+            )
 
 
 @app.command("demo")
@@ -273,15 +316,24 @@ def demo() -> None:
         rows = case_findings(ws, result.case_name, hide_known_good=False)
         html = write_report(ws, result.case_name, "html", None)
         js = write_report(ws, result.case_name, "json", None)
-    table = Table("item", "detector", "label", "verdict", "explanation", title=f"Case {result.case_name}")
+    table = Table(
+        "item", "detector", "label", "verdict", "explanation", title=f"Case {result.case_name}"
+    )
     for row in rows:
         if row["verdict"] != Verdict.NEGATIVE.value:
-            table.add_row(str(row["item_name"]), str(row["detector"]), str(row["label"]),
-                          _verdict_markup(str(row["verdict"])), str(row["explanation"]))
+            table.add_row(
+                str(row["item_name"]),
+                str(row["detector"]),
+                str(row["label"]),
+                _verdict_markup(str(row["verdict"])),
+                str(row["explanation"]),
+            )
     out.print(table)
-    out.print(f"{result.ingest.added} files, {result.ingest.derived} derived items, "
-              f"{result.analysis.findings} findings ({dict(result.analysis.verdicts)}); "
-              f"negative findings are in the report.")
+    out.print(
+        f"{result.ingest.added} files, {result.ingest.derived} derived items, "
+        f"{result.analysis.findings} findings ({dict(result.analysis.verdicts)}); "
+        f"negative findings are in the report."
+    )
     out.print(f"HTML report: {html}\nJSON report: {js}")
 
 
@@ -315,7 +367,9 @@ def _flatten(result: dict[str, object]) -> Iterator[dict[str, object]]:
 
 
 def _verdict_markup(verdict: str) -> str:
-    colour = {"positive": "red", "negative": "green", "inconclusive": "yellow"}.get(verdict, "white")
+    colour = {"positive": "red", "negative": "green", "inconclusive": "yellow"}.get(
+        verdict, "white"
+    )
     return f"[{colour}]{verdict}[/]"
 
 
@@ -325,8 +379,15 @@ def _score(score: object) -> str:
 
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task(label, total=None)
 
         def advance(done: int, total: int) -> None:
@@ -338,6 +399,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 @contextmanager
 def _spinner(label: str) -> Iterator[Callable[[str], None]]:
     with err.status(label, spinner="dots") if err.is_terminal else _null_status() as status:
+
         def show(text: str) -> None:
             if status is not None:
                 status.update(f"{label} {text[-60:]}")

@@ -91,7 +91,10 @@ def execute_job(job: Job, detector_cls: type[Detector], services: DetectorServic
         findings = tuple(detector.detect(job.evidence, options))
     except Exception as exc:  # a detector bug must not stop the run
         log.error(
-            "detector %s failed on %s: %s", job.detector, job.evidence.sha256, traceback.format_exc()
+            "detector %s failed on %s: %s",
+            job.detector,
+            job.evidence.sha256,
+            traceback.format_exc(),
         )
         label = _first_label(detector_cls)
         findings = (

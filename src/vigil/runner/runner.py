@@ -67,7 +67,8 @@ class AnalysisRunner:
     ) -> RunSummary:
         # options are validated before any item is read
         plans = [
-            _plan(cls, (options or {}).get(cls.name)) for cls in self._registry.select(detector_names)
+            _plan(cls, (options or {}).get(cls.name))
+            for cls in self._registry.select(detector_names)
         ]
         summary = RunSummary(run_id=str(uuid.uuid4()))
         jobs = list(self._jobs(case, plans, summary))
@@ -109,7 +110,9 @@ class AnalysisRunner:
             blob_path=str(self._blobs.path_of(item.sha256)),
         )
 
-    def _store_result(self, case: Case, result: JobResult, plan: _Plan, summary: RunSummary) -> None:
+    def _store_result(
+        self, case: Case, result: JobResult, plan: _Plan, summary: RunSummary
+    ) -> None:
         job = result.job
         if result.crashed:
             summary.crashed += 1

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from vigil.runner import AnalysisRunner, ExecutionBackend, InlineBackend, ProcessPoolBackend, RunSummary
+from vigil.runner import (
+    AnalysisRunner,
+    ExecutionBackend,
+    InlineBackend,
+    ProcessPoolBackend,
+    RunSummary,
+)
 from vigil.services.workspace import Workspace
 
 __all__ = ["analyze_case"]

@@ -32,7 +32,9 @@ class _FixedServices:
         return self.services
 
 
-def check_paths(settings: Settings, paths: Sequence[Path], registry: Registry | None = None) -> list[JsonDict]:
+def check_paths(
+    settings: Settings, paths: Sequence[Path], registry: Registry | None = None
+) -> list[JsonDict]:
     """One JSON-ready dict per input file (folders are walked)."""
     registry = registry or load_registry()
     hash_store = _existing_hash_store(settings)
@@ -47,7 +49,9 @@ def check_paths(settings: Settings, paths: Sequence[Path], registry: Registry | 
             )
             case = create_case(ws, "check")
             add_evidence(ws, case.id, paths, source="vigil check")
-            backend = InlineBackend(registry, _FixedServices(DetectorServices(hash_sets=hash_store)))
+            backend = InlineBackend(
+                registry, _FixedServices(DetectorServices(hash_sets=hash_store))
+            )
             analyze_case(ws, case.id, backend=backend)
             return _describe(ws, case.id)
     finally:
@@ -73,12 +77,21 @@ def _describe(ws: Workspace, case_id: str) -> list[JsonDict]:
     children: dict[str | None, list[Item]] = {}
     for item in items:
         children.setdefault(item.parent_id, []).append(item)
-    described = [_item_json(i, children, findings, warnings, top=True) for i in children.get(None, [])]
+    described = [
+        _item_json(i, children, findings, warnings, top=True) for i in children.get(None, [])
+    ]
     # paths that could not be read at all still get an entry
     for warning in warnings:
         if warning.item_id is None:
-            described.append({"path": warning.path, "sha256": None, "findings": [],
-                              "warnings": [_warning_json(warning)], "vigil_version": __version__})
+            described.append(
+                {
+                    "path": warning.path,
+                    "sha256": None,
+                    "findings": [],
+                    "warnings": [_warning_json(warning)],
+                    "vigil_version": __version__,
+                }
+            )
     return described
 
 

@@ -12,7 +12,8 @@ def case_findings(ws: Workspace, case_ref: str, hide_known_good: bool) -> list[d
     items = {item.id: item for item in ws.store.list_items(case.id)}
     records = ws.store.list_findings(case.id)
     known_good = {
-        r.item_id for r in records
+        r.item_id
+        for r in records
         if r.finding.label == "hashset.known_good" and r.finding.verdict.value == "positive"
     }
     rows: list[dict[str, object]] = []
@@ -21,25 +22,27 @@ def case_findings(ws: Workspace, case_ref: str, hide_known_good: bool) -> list[d
             continue
         finding, prov = record.finding, record.provenance
         item = items[record.item_id]
-        rows.append({
-            "finding_id": record.id,
-            "item_id": item.id,
-            "item_name": item.name,
-            "item_sha256": item.sha256,
-            "item_locator": str(item.locator),
-            "detector": prov.detector,
-            "version": prov.detector_version,
-            "model_sha256": prov.model_sha256,
-            "options_digest": prov.options_digest,
-            "run_id": prov.run_id,
-            "label": finding.label,
-            "score": finding.score,
-            "threshold": finding.threshold,
-            "verdict": finding.verdict.value,
-            "status": finding.status.value,
-            "explanation": finding.explanation,
-            "locator": str(finding.locator),
-            "details": dict(finding.details),
-            "indicators": [{"kind": i.kind, "value": i.value} for i in finding.indicators],
-        })
+        rows.append(
+            {
+                "finding_id": record.id,
+                "item_id": item.id,
+                "item_name": item.name,
+                "item_sha256": item.sha256,
+                "item_locator": str(item.locator),
+                "detector": prov.detector,
+                "version": prov.detector_version,
+                "model_sha256": prov.model_sha256,
+                "options_digest": prov.options_digest,
+                "run_id": prov.run_id,
+                "label": finding.label,
+                "score": finding.score,
+                "threshold": finding.threshold,
+                "verdict": finding.verdict.value,
+                "status": finding.status.value,
+                "explanation": finding.explanation,
+                "locator": str(finding.locator),
+                "details": dict(finding.details),
+                "indicators": [{"kind": i.kind, "value": i.value} for i in finding.indicators],
+            }
+        )
     return rows

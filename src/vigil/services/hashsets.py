@@ -18,7 +18,9 @@ __all__ = ["SYSTEM_CHAIN", "import_hash_set", "parse_hash_lines"]
 SYSTEM_CHAIN = "system"
 """Custody chain for actions that belong to no single case (hash-set imports)."""
 
-_HEX = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})(?![0-9a-fA-F])")
+_HEX = re.compile(
+    r"(?<![0-9a-fA-F])([0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})(?![0-9a-fA-F])"
+)
 _ALGORITHM = {32: "md5", 40: "sha1", 64: "sha256"}
 
 
@@ -48,9 +50,7 @@ def import_hash_set(
     with path.open("rb") as raw:
         while chunk := raw.read(1 << 20):
             file_sha256.update(chunk)
-    ws.store.create_hash_set(
-        HashSet(name, category, source or path.name, True, datetime.now(UTC))
-    )
+    ws.store.create_hash_set(HashSet(name, category, source or path.name, True, datetime.now(UTC)))
     with path.open(encoding="utf-8", errors="replace") as text:
         added = ws.store.add_hashes(name, parse_hash_lines(iter(text)))
     ws.store.append_custody(

@@ -68,8 +68,10 @@ def _verify_blobs(ws: Workspace, case_id: str, result: VerifyResult) -> None:
                 seen[art.sha256] = ws.blobs.rehash(art.sha256)
                 result.blobs_checked += 1
             if seen[art.sha256] != art.sha256:
-                result.problems.append(f"artefact {art.name} of finding {record.id}: blob "
-                                       f"{art.sha256} is missing or altered")
+                result.problems.append(
+                    f"artefact {art.name} of finding {record.id}: blob "
+                    f"{art.sha256} is missing or altered"
+                )
 
 
 def _verify_custody(ws: Workspace, case_id: str, result: VerifyResult) -> None:
@@ -77,11 +79,16 @@ def _verify_custody(ws: Workspace, case_id: str, result: VerifyResult) -> None:
     result.custody_entries = len(entries)
     problems = verify_chain(entries, ws.store.custody_head(case_id))
     result.problems.extend(str(p) for p in problems)
-    added = {e.details.get("item_id"): e.object_sha256 for e in entries
-             if e.action in ("item.added", "item.derived")}
+    added = {
+        e.details.get("item_id"): e.object_sha256
+        for e in entries
+        if e.action in ("item.added", "item.derived")
+    }
     for item in ws.store.list_items(case_id):
         if item.id not in added:
             result.problems.append(f"item {item.id} ({item.name}) has no custody entry")
         elif added[item.id] != item.sha256:
-            result.problems.append(f"item {item.id} ({item.name}): recorded hash {item.sha256} "
-                                   f"differs from its custody entry {added[item.id]}")
+            result.problems.append(
+                f"item {item.id} ({item.name}): recorded hash {item.sha256} "
+                f"differs from its custody entry {added[item.id]}"
+            )

@@ -55,10 +55,22 @@ class HashSetMatchDetector(Detector):
     @classmethod
     def examples(cls) -> list[Example]:
         return [
-            Example("on the known-bad set", _EXAMPLE_BAD, "bad.txt", "text/plain",
-                    "hashset.known_bad", Verdict.POSITIVE),
-            Example("on no set", _EXAMPLE_CLEAN, "clean.txt", "text/plain",
-                    "hashset.known_bad", Verdict.NEGATIVE),
+            Example(
+                "on the known-bad set",
+                _EXAMPLE_BAD,
+                "bad.txt",
+                "text/plain",
+                "hashset.known_bad",
+                Verdict.POSITIVE,
+            ),
+            Example(
+                "on no set",
+                _EXAMPLE_CLEAN,
+                "clean.txt",
+                "text/plain",
+                "hashset.known_bad",
+                Verdict.NEGATIVE,
+            ),
         ]
 
     @classmethod

@@ -69,12 +69,30 @@ class FileTypeMismatchDetector(Detector):
         png = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\x00" * 64
         exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48 + b"PE\x00\x00"
         return [
-            Example("png named .png", png, "photo.png", "image/png",
-                    "file.extension_mismatch", Verdict.NEGATIVE),
-            Example("png named .pdf", png, "invoice.pdf", "image/png",
-                    "file.extension_mismatch", Verdict.POSITIVE),
-            Example("exe named .jpg", exe, "holiday.jpg", "application/x-msdownload",
-                    "file.executable_disguised", Verdict.POSITIVE),
+            Example(
+                "png named .png",
+                png,
+                "photo.png",
+                "image/png",
+                "file.extension_mismatch",
+                Verdict.NEGATIVE,
+            ),
+            Example(
+                "png named .pdf",
+                png,
+                "invoice.pdf",
+                "image/png",
+                "file.extension_mismatch",
+                Verdict.POSITIVE,
+            ),
+            Example(
+                "exe named .jpg",
+                exe,
+                "holiday.jpg",
+                "application/x-msdownload",
+                "file.executable_disguised",
+                Verdict.POSITIVE,
+            ),
         ]
 
 
