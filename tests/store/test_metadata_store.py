@@ -199,3 +199,14 @@ def test_hash_sets_match_by_any_algorithm_and_can_be_disabled(store: MetadataSto
     assert store.lookup_hashes(sha256="2" * 64, md5="", sha1="") == []
     with pytest.raises(NotFoundError):
         store.set_hash_set_enabled("nope", True)
+
+
+def test_a_repeated_warning_is_stored_once(store: MetadataStore) -> None:
+    case = _case(store)
+    first = ItemWarning(case.id, "symlink_not_followed", "x is a link", NOW, path="/x")
+    later = ItemWarning(
+        case.id, "symlink_not_followed", "x is a link", NOW.replace(hour=13), path="/x"
+    )
+    store.add_warning(first)
+    store.add_warning(later)
+    assert store.list_warnings(case.id) == [first]

@@ -109,7 +109,11 @@ class InMemoryMetadataStore:
 
     def add_warning(self, warning: ItemWarning) -> None:
         with self._lock:
-            self._warnings.append(warning)
+            key = (warning.case_id, warning.item_id, warning.code, warning.message, warning.path)
+            if not any(
+                (w.case_id, w.item_id, w.code, w.message, w.path) == key for w in self._warnings
+            ):
+                self._warnings.append(warning)
 
     def list_warnings(self, case_id: str) -> list[ItemWarning]:
         with self._lock:

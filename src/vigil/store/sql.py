@@ -267,7 +267,21 @@ class SqlMetadataStore:
 
     # warnings ----------------------------------------------------------
     def add_warning(self, warning: ItemWarning) -> None:
+        """Store a warning once: re-running an interrupted ingest repeats none."""
         with self._tx() as session:
+            duplicate = session.scalar(
+                select(WarningRow.id).where(
+                    WarningRow.case_id == warning.case_id,
+                    WarningRow.item_id.is_(None)
+                    if warning.item_id is None
+                    else WarningRow.item_id == warning.item_id,
+                    WarningRow.code == warning.code,
+                    WarningRow.message == warning.message,
+                    WarningRow.path == warning.path,
+                )
+            )
+            if duplicate is not None:
+                return
             session.add(
                 WarningRow(
                     case_id=warning.case_id,
