@@ -210,9 +210,8 @@ class SqlMetadataStore:
     # items -------------------------------------------------------------
     def add_item(self, item: Item, custody: EntryFactory) -> None:
         with self._tx() as session:
-            seq = session.scalar(
-                select(func.count()).select_from(ItemRow).where(ItemRow.case_id == item.case_id)
-            )
+            # the item's custody sequence number orders the case's items
+            entry = self._append(session, item.case_id, custody)
             session.add(
                 ItemRow(
                     id=item.id,
@@ -229,11 +228,9 @@ class SqlMetadataStore:
                     locator=item.locator.to_json(),
                     locator_key=locator_key(item.locator),
                     acquired_at=item.acquired_at,
-                    seq=int(seq or 0),
+                    seq=entry.seq,
                 )
             )
-            session.flush()
-            self._append(session, item.case_id, custody)
 
     def find_item(
         self, case_id: str, parent_id: str | None, locator: Locator, sha256: str
