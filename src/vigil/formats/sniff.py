@@ -38,6 +38,8 @@ _MAIL_HEADER = re.compile(
     rb":[ \t]",
     re.IGNORECASE,
 )
+_ANY_HEADER = re.compile(rb"^[!-9;-~]+:")
+"""Any RFC 5322 header field: printable ASCII name, then a colon."""
 
 
 def sniff_media_type(head: bytes) -> str:
@@ -84,10 +86,12 @@ def _classify_text(text: str, head: bytes) -> str:
         first_line = head.split(b"\n", 1)[1]
         if _MAIL_HEADER.match(first_line):
             return "application/mbox"
-    first_lines = head.replace(b"\r\n", b"\n").split(b"\n", 3)[:3]
-    if first_lines and all(_MAIL_HEADER.match(line) or line[:1] in b" \t" for line in first_lines[:2]):
-        if _MAIL_HEADER.match(first_lines[0]):
-            return "message/rfc822"
+    # a known mail header first, then any header, a continuation or the end of the headers
+    first_lines = head.replace(b"\r\n", b"\n").split(b"\n", 2)[:2]
+    if _MAIL_HEADER.match(first_lines[0]) and (
+        len(first_lines) == 1 or _ANY_HEADER.match(first_lines[1]) or first_lines[1][:1] in b" \t"
+    ):
+        return "message/rfc822"
     if lowered.startswith(("<!doctype html", "<html", "<head", "<body")):
         return "text/html"
     if lowered.startswith("<?xml") or lowered.startswith("<svg"):
@@ -115,9 +119,18 @@ _EXPECTED: dict[str, tuple[str, ...]] = {
     ".ico": ("image/x-icon",),
     ".pdf": ("application/pdf",),
     ".zip": ("application/zip",),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/zip"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"),
-    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "application/zip"),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/zip",
+    ),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/zip",
+    ),
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/zip",
+    ),
     ".odt": ("application/vnd.oasis.opendocument.text", "application/zip"),
     ".epub": ("application/epub+zip", "application/zip"),
     ".jar": ("application/java-archive", "application/zip"),

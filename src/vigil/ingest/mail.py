@@ -53,9 +53,11 @@ def _attachment(part: Message, section: str) -> Member:
 def _attached_message(part: Message, section: str) -> Iterator[Member | Problem]:
     inner = part.get_payload()
     if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-        body = inner[0].as_bytes(policy=email.policy.default) if isinstance(
-            inner[0], EmailMessage
-        ) else inner[0].as_bytes()
+        body = (
+            inner[0].as_bytes(policy=email.policy.default)
+            if isinstance(inner[0], EmailMessage)
+            else inner[0].as_bytes()
+        )
     else:
         decoded = part.get_payload(decode=True)
         body = decoded if isinstance(decoded, bytes) else b""
@@ -92,8 +94,12 @@ def _mbox_message(
 ) -> Iterator[Member | Problem]:
     number = str(index + 1)
     if size > limit:
-        yield Problem("message_too_large", f"mbox message {number} has {size} bytes; "
-                      f"over the {limit}-byte limit, not expanded", "mbox_message", number)
+        yield Problem(
+            "message_too_large",
+            f"mbox message {number} has {size} bytes; over the {limit}-byte limit, not expanded",
+            "mbox_message",
+            number,
+        )
         return
     if lines and lines[-1] in (b"\n", b"\r\n"):
         lines = lines[:-1]  # the blank line belongs to the separator

@@ -9,11 +9,16 @@ finishes expanding containers, so an interrupted ingest resumes.
 
 from __future__ import annotations
 
+import email.errors
 import logging
+import lzma
 import os
 import stat
+import struct
+import tarfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +47,11 @@ _COMPRESSED = {"application/gzip", "application/x-bzip2", "application/x-xz"}
 _CONTAINER_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
+    tarfile.TarError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    email.errors.MessageError,
     NotImplementedError,
     RuntimeError,
     EOFError,
@@ -100,36 +110,71 @@ class Ingestor:
         try:
             info = absolute.stat()  # the paths named by the user are followed
         except OSError as exc:
-            self._warn(case, summary, "unreadable_path", f"cannot read {absolute}: "
-                       f"{exc.strerror or exc}", path=str(absolute))
+            self._warn(
+                case,
+                summary,
+                "unreadable_path",
+                f"cannot read {absolute}: {exc.strerror or exc}",
+                path=str(absolute),
+            )
             return
         if stat.S_ISDIR(info.st_mode):
             yield from self._walk_dir(case, absolute, summary)
         elif stat.S_ISREG(info.st_mode):
             yield absolute
         else:
-            self._warn(case, summary, "not_regular_file", f"{absolute} is not a regular file "
-                       "(device, socket or pipe); not read", path=str(absolute))
+            self._warn(
+                case,
+                summary,
+                "not_regular_file",
+                f"{absolute} is not a regular file (device, socket or pipe); not read",
+                path=str(absolute),
+            )
 
     def _walk_dir(self, case: Case, root: Path, summary: IngestSummary) -> Iterator[Path]:
         def on_error(exc: OSError) -> None:
-            self._warn(case, summary, "unreadable_path", f"cannot list {exc.filename}: "
-                       f"{exc.strerror or exc}", path=str(exc.filename or root))
+            self._warn(
+                case,
+                summary,
+                "unreadable_path",
+                f"cannot list {exc.filename}: {exc.strerror or exc}",
+                path=str(exc.filename or root),
+            )
 
         for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
             dirs.sort()
             for name in sorted(files) + sorted(d for d in dirs if Path(folder, d).is_symlink()):
                 entry = Path(folder, name)
-                mode = entry.lstat().st_mode
+                try:  # the file may vanish or turn unreadable between listing and here
+                    mode = entry.lstat().st_mode
+                    target = os.readlink(entry) if stat.S_ISLNK(mode) else ""
+                except OSError as exc:
+                    self._warn(
+                        case,
+                        summary,
+                        "unreadable_path",
+                        f"cannot examine {entry}: {exc.strerror or exc}",
+                        path=str(entry),
+                    )
+                    continue
                 if stat.S_ISLNK(mode):
-                    self._warn(case, summary, "symlink_not_followed",
-                               f"{entry} is a symbolic link to {os.readlink(entry)!r}; "
-                               "not followed", path=str(entry))
+                    self._warn(
+                        case,
+                        summary,
+                        "symlink_not_followed",
+                        f"{entry} is a symbolic link to {target!r}; not followed",
+                        path=str(entry),
+                    )
                 elif stat.S_ISREG(mode):
                     yield entry
                 else:
-                    self._warn(case, summary, "not_regular_file", f"{entry} is not a regular "
-                               "file (device, socket or pipe); not read", path=str(entry))
+                    self._warn(
+                        case,
+                        summary,
+                        "not_regular_file",
+                        f"{entry} is not a regular file (device, socket or pipe); not read",
+                        path=str(entry),
+                    )
 
     def _add_file(self, case: Case, path: Path, source: str, summary: IngestSummary) -> None:
         try:
@@ -137,12 +182,23 @@ class Ingestor:
                 blob = self._blobs.put_stream(stream)
                 mtime = os.fstat(stream.fileno()).st_mtime
         except OSError as exc:
-            self._warn(case, summary, "unreadable_path",
-                       f"cannot read {path}: {exc.strerror or exc}", path=str(path))
+            self._warn(
+                case,
+                summary,
+                "unreadable_path",
+                f"cannot read {path}: {exc.strerror or exc}",
+                path=str(path),
+            )
             return
         locator = Locator().child("path", str(path))
         item = self._register(
-            case, blob, path.name, locator, None, source, summary,
+            case,
+            blob,
+            path.name,
+            locator,
+            None,
+            source,
+            summary,
             source_path=str(path),
             extra={"mtime": datetime.fromtimestamp(mtime, UTC).isoformat()},
         )
@@ -229,8 +285,13 @@ class Ingestor:
         if members is None:
             return
         if depth > self._limits.max_depth:
-            self._warn(case, summary, "too_deep", f"container nested deeper than "
-                       f"{self._limits.max_depth} levels; not expanded", item=item)
+            self._warn(
+                case,
+                summary,
+                "too_deep",
+                f"container nested deeper than {self._limits.max_depth} levels; not expanded",
+                item=item,
+            )
             return
         budget = budget or Budget(self._limits.max_expanded_bytes)
         try:
@@ -240,9 +301,15 @@ class Ingestor:
                 else:
                     self._store_member(case, item, member, source, summary, depth, budget)
         except _CONTAINER_ERRORS as exc:
-            self._warn(case, summary, "corrupt_container", f"{item.name} could not be read "
-                       f"to the end ({type(exc).__name__}: {exc}); members before the fault "
-                       "were kept", item=item)
+            self._warn(
+                case,
+                summary,
+                "corrupt_container",
+                f"{item.name} could not be read "
+                f"to the end ({type(exc).__name__}: {exc}); members before the fault "
+                "were kept",
+                item=item,
+            )
 
     def _members(self, item: Item) -> Iterator[Member | Problem] | None:
         def opener() -> BinaryIO:
@@ -252,10 +319,21 @@ class Ingestor:
         if media in _ZIP_TYPES:
             return expand_zip(opener, self._limits)
         if media == "application/x-tar" or (media in _COMPRESSED and is_tar(opener)):
-            return expand_tar(opener, self._limits)
+            return expand_tar(opener, self._limits, item.size)
         if media in _COMPRESSED:
             return expand_compressed(opener, media, item.name, item.size)
-        if media == "message/rfc822" and item.size <= self._limits.max_mail_bytes:
+        if media == "message/rfc822":
+            if item.size > self._limits.max_mail_bytes:
+                return iter(
+                    [
+                        Problem(
+                            "message_too_large",
+                            f"message has {item.size} bytes; "
+                            f"over the {self._limits.max_mail_bytes}-byte limit, kept "
+                            "but not expanded",
+                        )
+                    ]
+                )
             return expand_message(opener)
         if media == "application/mbox":
             return expand_mbox(opener, self._limits.max_mail_bytes)
@@ -272,22 +350,33 @@ class Ingestor:
         budget: Budget,
     ) -> None:
         locator = parent.locator.child(member.step_kind, member.step_value)
+        # the full step, not just the name: two members may share a name
+        what = f"{member.name} ({member.step_kind} {member.step_value!r})"
         try:
             chunks = budget.metered(member.open_chunks(), self._limits, member.compressed_size)
             blob = self._blobs.put_chunks(chunks)
         except LimitExceeded as exc:
-            self._warn(case, summary, exc.code, f"{member.name}: {exc}; not kept",
-                       item=parent, locator=locator)
+            self._warn(
+                case, summary, exc.code, f"{what}: {exc}; not kept", item=parent, locator=locator
+            )
             return
         except _CONTAINER_ERRORS as exc:
-            self._warn(case, summary, "corrupt_member", f"{member.name} could not be "
-                       f"expanded ({type(exc).__name__}: {exc})", item=parent, locator=locator)
+            self._warn(
+                case,
+                summary,
+                "corrupt_member",
+                f"{what} could not be expanded ({type(exc).__name__}: {exc})",
+                item=parent,
+                locator=locator,
+            )
             return
         child = self._register(case, blob, member.name, locator, parent, source, summary)
         self._expand(case, child, source, summary, depth + 1, budget)
 
     # -- warnings --------------------------------------------------------
-    def _warn_problem(self, case: Case, summary: IngestSummary, item: Item, problem: Problem) -> None:
+    def _warn_problem(
+        self, case: Case, summary: IngestSummary, item: Item, problem: Problem
+    ) -> None:
         locator = item.locator
         if problem.step_kind:
             locator = locator.child(problem.step_kind, problem.step_value)
