@@ -75,7 +75,7 @@ def test_case_workflow_and_exit_codes(tmp_path: Path, evidence: Path) -> None:
     assert vigil(home, "analyze", "op-lantern", "--workers", "2").returncode == 0
     listed = vigil(home, "findings", "op-lantern", "--json")
     rows = json.loads(listed.stdout)
-    assert {r["detector"] for r in rows} == {"file_type_mismatch", "hashset_match"}
+    assert {"file_type_mismatch", "hashset_match"} <= {r["detector"] for r in rows}
     assert vigil(home, "analyze", "op-lantern", "-d", "nope").returncode == 3
     assert vigil(home, "analyze", "op-lantern", "-o", "bad").returncode == 2
     assert vigil(home, "verify", "op-lantern").returncode == 0

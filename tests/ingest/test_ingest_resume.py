@@ -24,12 +24,14 @@ _INGEST_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from vigil.services.cases import add_evidence
+    from vigil.ingest import Ingestor
     from vigil.services.config import load_settings
     from vigil.services.workspace import open_workspace
 
     ws = open_workspace(load_settings(home=Path(sys.argv[1]), actor="tester"))
-    add_evidence(ws, sys.argv[2], [Path(sys.argv[3])], "killed run")
+    # small commits so that the kill lands between two of them
+    ingestor = Ingestor(ws.store, ws.blobs, ws.actor, commit_every=8)
+    ingestor.add_paths(ws.store.get_case(sys.argv[2]), [Path(sys.argv[3])], "killed run")
     print("finished")
     """
 )

@@ -205,3 +205,8 @@ def _check_contract(entry_name: str, cls: object) -> None:
         raise PluginError(f"{entry_name}: declares no media types")
     if not issubclass(cls.Options, DetectorOptions):
         raise PluginError(f"{entry_name}: Options must subclass DetectorOptions")
+    for ref in (cls.model_card, *cls.model_files):
+        try:
+            _read_resource(ref)
+        except (OSError, ValueError, ModuleNotFoundError) as exc:
+            raise PluginError(f"{entry_name}: cannot read packaged file {ref}: {exc}") from exc

@@ -1,10 +1,12 @@
 """The ingestor: seized paths in, write-once items with custody entries out.
 
-Order of writes for every item: blob (staging, fsync, atomic rename), then one
-database transaction holding the item row and its custody entry. A kill at
-any point leaves either nothing, an orphan blob (harmless, deduplicated), or a
-complete item. Re-running the same `add` skips items already present and
-finishes expanding containers, so an interrupted ingest resumes.
+Order of writes: blobs (staging file, atomic rename) for a batch of items,
+then one flush of all that data to disk, then one database transaction with
+the batch's item rows and custody entries. A kill at any point leaves either
+nothing, orphan blobs (harmless, deduplicated), or complete items whose blobs
+are durable. Re-running the same `add` skips items already present and
+finishes expanding containers, so an interrupted ingest resumes. Batching
+turns three fsyncs per file into one flush per batch (bench/hashing.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from vigil.ingest.archives import expand_compressed, expand_tar, expand_zip, is_
 from vigil.ingest.limits import Budget, IngestLimits, LimitExceeded
 from vigil.ingest.mail import expand_mbox, expand_message
 from vigil.ingest.members import Member, Problem
-from vigil.store import BlobStore, MetadataStore, StoredBlob
+from vigil.store import BlobStore, EntryFactory, MetadataStore, StoredBlob
 
 __all__ = ["IngestSummary", "Ingestor"]
 
@@ -74,6 +76,44 @@ class IngestSummary:
 Progress = Callable[[str], None]
 
 
+class _Batch:
+    """Items and warnings waiting for one durable commit."""
+
+    def __init__(self, store: MetadataStore, blobs: BlobStore, max_items: int) -> None:
+        self._store = store
+        self._blobs = blobs
+        self.max_items = max_items
+        self.max_bytes = 512 << 20
+        self._items: list[tuple[Item, EntryFactory]] = []
+        self._index: dict[tuple[str | None, str, str], Item] = {}
+        self._warnings: list[ItemWarning] = []
+        self._bytes = 0
+
+    def find(
+        self, case_id: str, parent_id: str | None, locator: Locator, sha256: str
+    ) -> Item | None:
+        pending = self._index.get((parent_id, str(locator.to_json()), sha256))
+        return pending or self._store.find_item(case_id, parent_id, locator, sha256)
+
+    def add_item(self, item: Item, custody: EntryFactory, new_bytes: int) -> None:
+        self._items.append((item, custody))
+        self._index[(item.parent_id, str(item.locator.to_json()), item.sha256)] = item
+        self._bytes += new_bytes
+        if len(self._items) >= self.max_items or self._bytes >= self.max_bytes:
+            self.flush()
+
+    def add_warning(self, warning: ItemWarning) -> None:
+        self._warnings.append(warning)
+
+    def flush(self) -> None:
+        if self._items:
+            self._blobs.sync()  # blobs durable before the rows that name them
+            self._store.add_items(self._items)
+        for warning in self._warnings:
+            self._store.add_warning(warning)
+        self._items, self._index, self._warnings, self._bytes = [], {}, [], 0
+
+
 class Ingestor:
     def __init__(
         self,
@@ -82,12 +122,15 @@ class Ingestor:
         actor: str,
         limits: IngestLimits | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        commit_every: int = 500,
     ) -> None:
+        """commit_every: items per durable commit (one disk flush each)."""
         self._store = store
         self._blobs = blobs
         self._actor = actor
         self._limits = limits or IngestLimits()
         self._clock = clock
+        self._batch = _Batch(store, blobs, commit_every)
 
     def add_paths(
         self,
@@ -97,11 +140,14 @@ class Ingestor:
         progress: Progress | None = None,
     ) -> IngestSummary:
         summary = IngestSummary()
-        for path in paths:
-            for file_path in self._walk(case, Path(path), summary):
-                if progress:
-                    progress(str(file_path))
-                self._add_file(case, file_path, source, summary)
+        try:
+            for path in paths:
+                for file_path in self._walk(case, Path(path), summary):
+                    if progress:
+                        progress(str(file_path))
+                    self._add_file(case, file_path, source, summary)
+        finally:
+            self._batch.flush()  # what is pending is complete: keep it
         return summary
 
     # -- seized files ----------------------------------------------------
@@ -179,7 +225,7 @@ class Ingestor:
     def _add_file(self, case: Case, path: Path, source: str, summary: IngestSummary) -> None:
         try:
             with path.open("rb") as stream:
-                blob = self._blobs.put_stream(stream)
+                blob = self._blobs.put_stream(stream, durable=False)
                 mtime = os.fstat(stream.fileno()).st_mtime
         except OSError as exc:
             self._warn(
@@ -218,7 +264,7 @@ class Ingestor:
         extra: dict[str, str] | None = None,
     ) -> Item:
         parent_id = parent.id if parent else None
-        existing = self._store.find_item(case.id, parent_id, locator, blob.sha256)
+        existing = self._batch.find(case.id, parent_id, locator, blob.sha256)
         if existing is not None:
             summary.already_present += 1
             return existing
@@ -249,7 +295,7 @@ class Ingestor:
             "source": source,
             **(extra or {}),
         }
-        self._store.add_item(
+        self._batch.add_item(
             item,
             make_entry(
                 case_id=case.id,
@@ -259,6 +305,7 @@ class Ingestor:
                 details=details,  # type: ignore[arg-type]
                 clock=self._clock,
             ),
+            0 if blob.already_present else blob.size,
         )
         if parent:
             summary.derived += 1
@@ -354,7 +401,7 @@ class Ingestor:
         what = f"{member.name} ({member.step_kind} {member.step_value!r})"
         try:
             chunks = budget.metered(member.open_chunks(), self._limits, member.compressed_size)
-            blob = self._blobs.put_chunks(chunks)
+            blob = self._blobs.put_chunks(chunks, durable=False)
         except LimitExceeded as exc:
             self._warn(
                 case, summary, exc.code, f"{what}: {exc}; not kept", item=parent, locator=locator
@@ -395,7 +442,7 @@ class Ingestor:
     ) -> None:
         log.warning("%s: %s", code, message)
         summary.warnings += 1
-        self._store.add_warning(
+        self._batch.add_warning(
             ItemWarning(
                 case_id=case.id,
                 code=code,

@@ -41,6 +41,7 @@ class _Plan:
     detector: type[Detector]
     options: DetectorOptions
     digest: str
+    model_sha256: str | None
 
 
 class AnalysisRunner:
@@ -130,7 +131,7 @@ class AnalysisRunner:
         provenance = Provenance(
             detector=plan.detector.name,
             detector_version=plan.detector.version,
-            model_sha256=plan.detector.model_sha256(),
+            model_sha256=plan.model_sha256,
             options_digest=plan.digest,
             vigil_version=__version__,
             input_sha256=job.evidence.sha256,
@@ -195,7 +196,7 @@ class AnalysisRunner:
 
 def _plan(cls: type[Detector], given: dict[str, object] | None) -> _Plan:
     options = cls.parse_options(given)
-    return _Plan(cls, options, options_digest(options))
+    return _Plan(cls, options, options_digest(options), cls.model_sha256())
 
 
 def _key(item_id: str, plan: _Plan) -> AnalysisKey:

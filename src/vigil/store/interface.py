@@ -56,6 +56,10 @@ class MetadataStore(Protocol):
 
     # items
     def add_item(self, item: Item, custody: EntryFactory) -> None: ...
+    def add_items(self, items: Sequence[tuple[Item, EntryFactory]]) -> None:
+        """Several items and their custody entries in one transaction (in order)."""
+        ...
+
     def find_item(
         self, case_id: str, parent_id: str | None, locator: Locator, sha256: str
     ) -> Item | None: ...

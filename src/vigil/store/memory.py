@@ -77,11 +77,16 @@ class InMemoryMetadataStore:
             return sorted(self._cases.values(), key=lambda c: c.created_at)
 
     def add_item(self, item: Item, custody: EntryFactory) -> None:
+        self.add_items([(item, custody)])
+
+    def add_items(self, items: Sequence[tuple[Item, EntryFactory]]) -> None:
         with self._lock:
-            if item.case_id not in self._cases:
-                raise NotFoundError(f"no case {item.case_id!r}")
-            self._items[item.id] = item
-            self._append(item.case_id, custody)
+            for item, _ in items:
+                if item.case_id not in self._cases:
+                    raise NotFoundError(f"no case {item.case_id!r}")
+            for item, custody in items:
+                self._items[item.id] = item
+                self._append(item.case_id, custody)
 
     def find_item(
         self, case_id: str, parent_id: str | None, locator: Locator, sha256: str

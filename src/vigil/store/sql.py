@@ -83,8 +83,10 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # take the write lock up front so custody appends never interleave
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the lock up front so custody appends never interleave;
+            # readers need no lock in WAL mode
+            reading = conn.get_execution_options().get("vigil_read_only", False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -108,10 +110,12 @@ class SqlMetadataStore:
             command.upgrade(config, "head")
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, read_only: bool = False) -> Iterator[Session]:
         session = self._sessions()
         try:
             with session.begin():
+                if read_only:
+                    session.connection(execution_options={"vigil_read_only": True})
                 yield session
         except SqlIntegrityError as exc:
             raise StoreError(f"database constraint violated: {exc.orig}") from exc
@@ -154,7 +158,7 @@ class SqlMetadataStore:
             return self._append(session, case_id, custody)
 
     def list_custody(self, case_id: str) -> list[CustodyEntry]:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             rows = session.scalars(
                 select(CustodyRow).where(CustodyRow.case_id == case_id).order_by(CustodyRow.seq)
             )
@@ -174,7 +178,7 @@ class SqlMetadataStore:
             ]
 
     def custody_head(self, case_id: str) -> tuple[int, str] | None:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             head = session.get(CustodyHeadRow, case_id)
             return (head.seq, head.head_hash) if head else None
 
@@ -195,7 +199,7 @@ class SqlMetadataStore:
             self._append(session, case.id, custody)
 
     def get_case(self, id_or_name: str) -> Case:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             row = session.scalar(
                 select(CaseRow).where((CaseRow.id == id_or_name) | (CaseRow.name == id_or_name))
             )
@@ -204,38 +208,25 @@ class SqlMetadataStore:
             return _case(row)
 
     def list_cases(self) -> list[Case]:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             return [_case(r) for r in session.scalars(select(CaseRow).order_by(CaseRow.created_at))]
 
     # items -------------------------------------------------------------
     def add_item(self, item: Item, custody: EntryFactory) -> None:
+        self.add_items([(item, custody)])
+
+    def add_items(self, items: Sequence[tuple[Item, EntryFactory]]) -> None:
         with self._tx() as session:
-            # the item's custody sequence number orders the case's items
-            entry = self._append(session, item.case_id, custody)
-            session.add(
-                ItemRow(
-                    id=item.id,
-                    case_id=item.case_id,
-                    parent_id=item.parent_id,
-                    sha256=item.sha256,
-                    md5=item.md5,
-                    sha1=item.sha1,
-                    size=item.size,
-                    media_type=item.media_type,
-                    name=item.name,
-                    source=item.source,
-                    source_path=item.source_path,
-                    locator=item.locator.to_json(),
-                    locator_key=locator_key(item.locator),
-                    acquired_at=item.acquired_at,
-                    seq=entry.seq,
-                )
-            )
+            for item, custody in items:
+                # the item's custody sequence number orders the case's items
+                entry = self._append(session, item.case_id, custody)
+                session.add(_item_row(item, entry.seq))
+                session.flush()
 
     def find_item(
         self, case_id: str, parent_id: str | None, locator: Locator, sha256: str
     ) -> Item | None:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             row = session.scalar(
                 select(ItemRow).where(
                     ItemRow.case_id == case_id,
@@ -249,14 +240,14 @@ class SqlMetadataStore:
             return _item(row) if row else None
 
     def get_item(self, item_id: str) -> Item:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             row = session.get(ItemRow, item_id)
             if row is None:
                 raise NotFoundError(f"no item {item_id!r}")
             return _item(row)
 
     def list_items(self, case_id: str) -> list[Item]:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             rows = session.scalars(
                 select(ItemRow).where(ItemRow.case_id == case_id).order_by(ItemRow.seq)
             )
@@ -292,7 +283,7 @@ class SqlMetadataStore:
             )
 
     def list_warnings(self, case_id: str) -> list[ItemWarning]:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             rows = session.scalars(
                 select(WarningRow).where(WarningRow.case_id == case_id).order_by(WarningRow.id)
             )
@@ -311,7 +302,7 @@ class SqlMetadataStore:
 
     # analyses and findings ----------------------------------------------
     def analysis_done(self, key: AnalysisKey) -> bool:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             return (
                 session.scalar(
                     select(AnalysisRow.id).where(
@@ -359,7 +350,7 @@ class SqlMetadataStore:
             self._append(session, case_id, custody)
 
     def list_findings(self, case_id: str) -> list[FindingRecord]:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             rows = list(
                 session.scalars(
                     select(FindingRow)
@@ -403,7 +394,7 @@ class SqlMetadataStore:
             query = query.where(IndicatorRow.kind == kind)
         if value is not None:
             query = query.where(IndicatorRow.value == value)
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             return [
                 IndicatorRecord(
                     case_id=r.case_id,
@@ -464,7 +455,7 @@ class SqlMetadataStore:
             return len(fresh)
 
     def list_hash_sets(self) -> list[HashSet]:
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             counts = dict(
                 session.execute(
                     select(HashSetEntryRow.set_name, func.count()).group_by(
@@ -494,7 +485,7 @@ class SqlMetadataStore:
 
     def lookup_hashes(self, *, sha256: str, md5: str, sha1: str) -> list[HashHit]:
         wanted = {("sha256", sha256), ("md5", md5), ("sha1", sha1)}
-        with self._tx() as session:
+        with self._tx(read_only=True) as session:
             rows = session.execute(
                 select(
                     HashSetEntryRow.set_name,
@@ -519,6 +510,26 @@ def _redact(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
+
+
+def _item_row(item: Item, seq: int) -> ItemRow:
+    return ItemRow(
+        id=item.id,
+        case_id=item.case_id,
+        parent_id=item.parent_id,
+        sha256=item.sha256,
+        md5=item.md5,
+        sha1=item.sha1,
+        size=item.size,
+        media_type=item.media_type,
+        name=item.name,
+        source=item.source,
+        source_path=item.source_path,
+        locator=item.locator.to_json(),
+        locator_key=locator_key(item.locator),
+        acquired_at=item.acquired_at,
+        seq=seq,
+    )
 
 
 def _case(row: CaseRow) -> Case:
