@@ -30,8 +30,10 @@ case_app = typer.Typer(no_args_is_help=True, help="Create and inspect cases.")
 hashset_app = typer.Typer(
     no_args_is_help=True, help="Named exact-hash sets (known-bad, known-good)."
 )
+chain_app = typer.Typer(no_args_is_help=True, help="Blockchain data for tracing (offline).")
 app.add_typer(case_app, name="case")
 app.add_typer(hashset_app, name="hashset")
+app.add_typer(chain_app, name="chain")
 
 out = Console()
 err = Console(stderr=True)
@@ -271,6 +273,68 @@ def hashset_list() -> None:
             hs.name, hs.category.value, str(hs.count), "yes" if hs.enabled else "no", hs.source
         )
     out.print(table)
+
+
+# -- crypto tracing --------------------------------------------------------
+@chain_app.command("import")
+def chain_import(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="bitcoin-core, esplora, bitcoin-etl, "
+            "ethereum-rpc-files, ethereum-etl, graphsense-fixture"
+        ),
+    ],
+    path: Path,
+    chain: Annotated[str | None, typer.Option(help="Chain name, e.g. bitcoin, litecoin.")] = None,
+) -> None:
+    """Import node replies or ETL exports into the workspace's transaction store."""
+    from vigil.services.trace import import_chain
+
+    with _workspace() as ws:
+        report = import_chain(ws, kind, path, chain)
+    warnings = report.get("warnings") or []
+    out.print(f"Imported: {report.get('store')}; {len(warnings)} warnings")  # type: ignore[arg-type]
+    for warning in warnings[:20]:  # type: ignore[index]
+        out.print(f"  [yellow]warning[/] {warning}", highlight=False)
+
+
+@app.command("trace")
+def trace(
+    case: str,
+    address: str,
+    hops: Annotated[int, typer.Option(help="Hops to follow.")] = 3,
+    method: Annotated[str, typer.Option(help="poison, haircut or fifo")] = "haircut",
+    direction: Annotated[str, typer.Option(help="forward or backward")] = "forward",
+    tagpacks: Annotated[
+        list[Path] | None, typer.Option("--tagpacks", help="TagPack folder.")
+    ] = None,
+    ofac: Annotated[list[Path] | None, typer.Option("--ofac", help="OFAC list folder.")] = None,
+    user_tags: Annotated[list[Path] | None, typer.Option("--tags", help="User tag file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Follow the money from an address; the trace is kept in the case's custody."""
+    from vigil.services.trace import TagOptions, trace_for_case
+
+    options = TagOptions(tuple(tagpacks or ()), tuple(ofac or ()), (), tuple(user_tags or ()))
+    with _workspace() as ws:
+        result = trace_for_case(
+            ws, case, address, hops=hops, method=method, direction=direction, tags=options
+        )
+    if as_json:
+        result.pop("graphml", None)
+        out.print_json(json.dumps(result, default=str))
+        return
+    table = Table("hop", "txid", "from", "to", "value", "attributed", "to tags / stop")
+    for row in result["table"][:200]:  # type: ignore[index]
+        cells = [str(row.get(k, "")) for k in ("hop", "txid", "from", "to", "value", "attributed")]
+        table.add_row(*cells, f"{row.get('to_tags', '')} {row.get('stop', '')}".strip())
+    out.print(table)
+    out.print(f"Summary: {result['summary']}")
+    out.print(
+        f"Trace {result['trace_sha256']} and GraphML {result['graphml_sha256']} "
+        "stored and logged to custody."
+    )
 
 
 # -- quick modes -----------------------------------------------------------
