@@ -1,0 +1,1 @@
+"""Detectors that read text: plain text, HTML, e-mail bodies and headers."""
