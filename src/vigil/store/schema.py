@@ -49,6 +49,7 @@ class CaseRow(Base):
 
 class ItemRow(Base):
     __tablename__ = "items"
+    __table_args__ = (Index("ix_items_case_sha256", "case_id", "sha256"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"), index=True)

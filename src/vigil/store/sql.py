@@ -128,29 +128,30 @@ class SqlMetadataStore:
         self._engine.dispose()
 
     # custody -----------------------------------------------------------
-    def _append(self, session: Session, case_id: str, factory: EntryFactory) -> CustodyEntry:
+    def _head(self, session: Session, case_id: str) -> tuple[int, str]:
+        """(last seq, last hash) of a chain, locked until the transaction ends."""
         head = session.execute(
-            select(CustodyHeadRow).where(CustodyHeadRow.case_id == case_id).with_for_update()
-        ).scalar_one_or_none()
-        seq, prev = (head.seq + 1, head.head_hash) if head else (1, GENESIS_HASH)
-        entry = factory(seq, prev)
-        session.add(
-            CustodyRow(
-                case_id=entry.case_id,
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                object_sha256=entry.object_sha256,
-                details=dict(entry.details),
-                prev_hash=entry.prev_hash,
-                entry_hash=entry.entry_hash,
-            )
-        )
-        if head is None:
-            session.add(CustodyHeadRow(case_id=case_id, seq=seq, head_hash=entry.entry_hash))
+            select(CustodyHeadRow.seq, CustodyHeadRow.head_hash)
+            .where(CustodyHeadRow.case_id == case_id)
+            .with_for_update()
+        ).one_or_none()
+        return (head[0], head[1]) if head else (0, GENESIS_HASH)
+
+    def _set_head(self, session: Session, case_id: str, seq: int, head_hash: str) -> None:
+        if seq == 1 or session.get(CustodyHeadRow, case_id) is None:
+            session.add(CustodyHeadRow(case_id=case_id, seq=seq, head_hash=head_hash))
         else:
-            head.seq, head.head_hash = seq, entry.entry_hash
+            session.execute(
+                update(CustodyHeadRow)
+                .where(CustodyHeadRow.case_id == case_id)
+                .values(seq=seq, head_hash=head_hash)
+            )
+
+    def _append(self, session: Session, case_id: str, factory: EntryFactory) -> CustodyEntry:
+        seq, prev = self._head(session, case_id)
+        entry = factory(seq + 1, prev)
+        session.execute(insert(CustodyRow), [_custody_values(entry)])
+        self._set_head(session, case_id, entry.seq, entry.entry_hash)
         return entry
 
     def append_custody(self, case_id: str, custody: EntryFactory) -> CustodyEntry:
@@ -216,12 +217,24 @@ class SqlMetadataStore:
         self.add_items([(item, custody)])
 
     def add_items(self, items: Sequence[tuple[Item, EntryFactory]]) -> None:
+        """One transaction; rows go in with two bulk inserts, the chain head
+        is read (locked) and written once per case."""
         with self._tx() as session:
+            custody_rows: list[dict[str, object]] = []
+            item_rows: list[dict[str, object]] = []
+            heads: dict[str, tuple[int, str]] = {}
             for item, custody in items:
+                seq, prev = heads.get(item.case_id) or self._head(session, item.case_id)
+                entry = custody(seq + 1, prev)
+                heads[item.case_id] = (entry.seq, entry.entry_hash)
+                custody_rows.append(_custody_values(entry))
                 # the item's custody sequence number orders the case's items
-                entry = self._append(session, item.case_id, custody)
-                session.add(_item_row(item, entry.seq))
-                session.flush()
+                item_rows.append(_item_values(item, entry.seq))
+            if item_rows:
+                session.execute(insert(CustodyRow), custody_rows)
+                session.execute(insert(ItemRow), item_rows)
+                for case_id, (seq, head_hash) in heads.items():
+                    self._set_head(session, case_id, seq, head_hash)
 
     def find_item(
         self, case_id: str, parent_id: str | None, locator: Locator, sha256: str
@@ -229,12 +242,12 @@ class SqlMetadataStore:
         with self._tx(read_only=True) as session:
             row = session.scalar(
                 select(ItemRow).where(
+                    ItemRow.sha256 == sha256,
                     ItemRow.case_id == case_id,
+                    ItemRow.locator_key == locator_key(locator),
                     ItemRow.parent_id.is_(None)
                     if parent_id is None
                     else ItemRow.parent_id == parent_id,
-                    ItemRow.locator_key == locator_key(locator),
-                    ItemRow.sha256 == sha256,
                 )
             )
             return _item(row) if row else None
@@ -512,24 +525,38 @@ def _redact(url: str) -> str:
     return url
 
 
-def _item_row(item: Item, seq: int) -> ItemRow:
-    return ItemRow(
-        id=item.id,
-        case_id=item.case_id,
-        parent_id=item.parent_id,
-        sha256=item.sha256,
-        md5=item.md5,
-        sha1=item.sha1,
-        size=item.size,
-        media_type=item.media_type,
-        name=item.name,
-        source=item.source,
-        source_path=item.source_path,
-        locator=item.locator.to_json(),
-        locator_key=locator_key(item.locator),
-        acquired_at=item.acquired_at,
-        seq=seq,
-    )
+def _item_values(item: Item, seq: int) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "case_id": item.case_id,
+        "parent_id": item.parent_id,
+        "sha256": item.sha256,
+        "md5": item.md5,
+        "sha1": item.sha1,
+        "size": item.size,
+        "media_type": item.media_type,
+        "name": item.name,
+        "source": item.source,
+        "source_path": item.source_path,
+        "locator": item.locator.to_json(),
+        "locator_key": locator_key(item.locator),
+        "acquired_at": item.acquired_at,
+        "seq": seq,
+    }
+
+
+def _custody_values(entry: CustodyEntry) -> dict[str, object]:
+    return {
+        "case_id": entry.case_id,
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_sha256": entry.object_sha256,
+        "details": dict(entry.details),
+        "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash,
+    }
 
 
 def _case(row: CaseRow) -> Case:
