@@ -1,0 +1,1 @@
+"""Image detectors: provenance, classical forensics, copy-move, synthetic images."""
