@@ -13,7 +13,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -43,9 +43,8 @@ class _Hashes:
     two or more cores the three digests cost little more than the slowest.
     """
 
-    _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vigil-hash")
-
-    def __init__(self) -> None:
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
         self.sha256 = hashlib.sha256()
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.sha1 = hashlib.sha1(usedforsecurity=False)
@@ -81,6 +80,21 @@ class BlobStore:
         self._blobs.mkdir(parents=True, exist_ok=True)
         self._staging.mkdir(parents=True, exist_ok=True)
         self._remove_stale_staging()
+        self._hash_pool: ThreadPoolExecutor | None = None
+        self._flush_pool: ThreadPoolExecutor | None = None
+        self._flushing: list[Future[None]] = []
+
+    def _hashers(self) -> ThreadPoolExecutor:
+        if self._hash_pool is None:
+            self._hash_pool = ThreadPoolExecutor(2, thread_name_prefix="vigil-hash")
+        return self._hash_pool
+
+    def _start_writeback(self, path: Path) -> None:
+        """Push a non-durable blob to disk in the background, so the disk
+        works while the next file is hashed and `sync()` finds little left."""
+        if self._flush_pool is None:
+            self._flush_pool = ThreadPoolExecutor(1, thread_name_prefix="vigil-flush")
+        self._flushing.append(self._flush_pool.submit(_fsync_file, path))
 
     def path_of(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -108,7 +122,7 @@ class BlobStore:
         With durable=False the file and its directory are not fsynced here:
         the caller must call `sync()` before recording the blob anywhere
         (the ingestor does, once per batch, instead of twice per file)."""
-        hashes = _Hashes()
+        hashes = _Hashes(self._hashers())
         fd, staging_name = tempfile.mkstemp(dir=self._staging, prefix=f"blob-{os.getpid()}-")
         staging = Path(staging_name)
         try:
@@ -124,8 +138,11 @@ class BlobStore:
             raise
 
     def sync(self) -> None:
-        """Make every blob written so far durable: one flush of all dirty data
-        (file contents, renames, new directories) instead of one per file."""
+        """Make every blob written so far durable: background writebacks are
+        awaited, then one flush of what is left (renames, new directories)."""
+        for pending in self._flushing:
+            pending.result()
+        self._flushing.clear()
         os.sync()
 
     def _commit(self, staging: Path, hashes: _Hashes, durable: bool) -> StoredBlob:
@@ -143,6 +160,8 @@ class BlobStore:
                 raise StoreError(f"cannot commit blob {sha256}: {exc}") from exc
             if durable:
                 _fsync_dir(final.parent)
+        if not durable and not present:
+            self._start_writeback(final)
         return StoredBlob(
             sha256=sha256,
             md5=hashes.md5.hexdigest(),
@@ -175,6 +194,11 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as stream:
+        os.fsync(stream.fileno())
 
 
 def _fsync_dir(directory: Path) -> None:
