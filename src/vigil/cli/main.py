@@ -31,6 +31,10 @@ hashset_app = typer.Typer(
     no_args_is_help=True, help="Named exact-hash sets (known-bad, known-good)."
 )
 chain_app = typer.Typer(no_args_is_help=True, help="Blockchain data for tracing (offline).")
+bank_app = typer.Typer(
+    no_args_is_help=True, help="Perceptual and exact hash banks (PDQ, vPDQ, MD5)."
+)
+app.add_typer(bank_app, name="bank")
 app.add_typer(case_app, name="case")
 app.add_typer(hashset_app, name="hashset")
 app.add_typer(chain_app, name="chain")
@@ -273,6 +277,135 @@ def hashset_list() -> None:
             hs.name, hs.category.value, str(hs.count), "yes" if hs.enabled else "no", hs.source
         )
     out.print(table)
+
+
+# -- hash banks and signals ------------------------------------------------
+@bank_app.command("create")
+def bank_create(
+    name: str,
+    category: Annotated[HashSetCategory, typer.Option()] = HashSetCategory.KNOWN_BAD,
+    source: Annotated[str, typer.Option(help="Who supplied the list.")] = "",
+    confidence: Annotated[str, typer.Option(help="low, medium, high or confirmed")] = "high",
+    description: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Create a named bank."""
+    from vigil.banks import Confidence
+    from vigil.services.banks import create_bank
+
+    with _workspace() as ws:
+        create_bank(ws, name, category, source or name, Confidence(confidence), description)
+    out.print(f"Created bank {name} ({category.value}).")
+
+
+@bank_app.command("import")
+def bank_import(
+    name: str,
+    file: Path,
+    fmt: Annotated[
+        str, typer.Option("--format", help="hex, csv, te (HMA/ThreatExchange) or tx")
+    ] = "hex",
+    signal: Annotated[str | None, typer.Option(help="Signal of plain hex lines, e.g. pdq.")] = None,
+) -> None:
+    """Import hashes into a bank; bad lines are reported with their numbers."""
+    from vigil.services.banks import import_bank
+
+    with _workspace() as ws:
+        report = import_bank(ws, name, file, fmt, signal)
+    out.print(f"Read {report.read}, added {report.added}, {len(report.problems)} problems.")
+    for problem in report.problems[:20]:
+        out.print(f"  [yellow]line {problem.line}[/]: {problem.message}", highlight=False)
+
+
+@bank_app.command("export")
+def bank_export(
+    name: str,
+    fmt: Annotated[str, typer.Option("--format")] = "csv",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+) -> None:
+    """Export a bank's hashes (to stdout or a file)."""
+    from vigil.services.banks import export_bank
+
+    with _workspace() as ws:
+        if output is None:
+            export_bank(ws, name, sys.stdout, fmt)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                export_bank(ws, name, handle, fmt)
+
+
+@bank_app.command("list")
+def bank_list() -> None:
+    """List banks."""
+    from vigil.services.banks import list_banks
+
+    with _workspace() as ws:
+        banks = list_banks(ws)
+    table = Table("name", "category", "entries", "enabled", "confidence", "source")
+    for bank, count in banks:
+        table.add_row(
+            bank.name,
+            bank.category.value,
+            str(count),
+            "yes" if bank.enabled else "no",
+            bank.confidence.value,
+            bank.source,
+        )
+    out.print(table)
+
+
+@bank_app.command("negative")
+def bank_negative(
+    name: str,
+    signal: str,
+    value: str,
+    reason: Annotated[str, typer.Option(help="Why this is a false positive.")] = "",
+) -> None:
+    """Stop a hash from matching in a bank again (a false positive)."""
+    from vigil.services.banks import add_negative
+
+    with _workspace() as ws:
+        add_negative(ws, name, signal, value, reason)
+    out.print(f"{signal} {value[:16]}… will no longer match in {name}.")
+
+
+@app.command("hash")
+def hash_cmd(
+    paths: list[Path],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Print the signals of files (PDQ, vPDQ, MD5, SHA-256)."""
+    from vigil.services.banks import hash_files
+
+    for result in hash_files(paths):
+        if as_json:
+            sys.stdout.write(json.dumps(result) + "\n")
+        else:
+            out.print(f"[bold]{result['path']}[/]", highlight=False)
+            for name, value in (result.get("signals") or {}).items():  # type: ignore[attr-defined]
+                out.print(f"  {name}: {value}", highlight=False)
+
+
+@app.command("duplicates")
+def duplicates(
+    case: str,
+    threshold: Annotated[int, typer.Option(help="PDQ distance.")] = 31,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Group a case's near-duplicate images (review one per group)."""
+    from vigil.services.banks import near_duplicate_groups
+
+    with _workspace() as ws:
+        groups = near_duplicate_groups(ws, case, threshold)
+    if as_json:
+        out.print_json(json.dumps(groups))
+        return
+    for number, group in enumerate(groups, start=1):
+        out.print(
+            f"group {number}: review [bold]{group[0]['name']}[/]; "
+            f"{len(group) - 1} near-duplicate(s): {', '.join(g['name'] for g in group[1:])}"
+        )
+    if not groups:
+        out.print("No near-duplicate groups (analyze the case first to compute PDQ hashes).")
 
 
 # -- crypto tracing --------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vigil.domain.errors import NotFoundError, PluginError, UsageError
-from vigil.domain.evidence import EvidenceView, HashSetLookup
+from vigil.domain.evidence import BankLookup, EvidenceView, HashSetLookup
 from vigil.domain.model import Finding, Verdict
 
 __all__ = [
@@ -61,6 +61,7 @@ class DetectorServices:
     """What the runner injects; detectors never open the store themselves."""
 
     hash_sets: HashSetLookup | None = None
+    banks: BankLookup | None = None
 
 
 @dataclass(frozen=True, slots=True)

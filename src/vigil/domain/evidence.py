@@ -7,7 +7,7 @@ from typing import BinaryIO, Protocol
 
 from vigil.domain.model import Locator
 
-__all__ = ["EvidenceView", "HashSetLookup", "HashSetHit"]
+__all__ = ["BankHit", "BankLookup", "EvidenceView", "HashSetHit", "HashSetLookup"]
 
 
 class EvidenceView(Protocol):
@@ -46,3 +46,26 @@ class HashSetLookup(Protocol):
     """Injected into detectors that match exact hashes; backed by the store."""
 
     def lookup_hashes(self, *, sha256: str, md5: str, sha1: str) -> Sequence[HashSetHit]: ...
+
+
+class BankHit(Protocol):
+    @property
+    def bank(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def confidence(self) -> str: ...
+    @property
+    def distance(self) -> int: ...
+    @property
+    def threshold(self) -> int: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def score_threshold(self) -> float: ...
+
+
+class BankLookup(Protocol):
+    """Injected into detectors that match perceptual or exact signals against banks."""
+
+    def match(self, signal_type: str, value: str) -> Sequence[BankHit]: ...

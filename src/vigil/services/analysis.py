@@ -11,7 +11,8 @@ from vigil.runner import (
     ProcessPoolBackend,
     RunSummary,
 )
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import Workspace, bank_matcher
+from vigil.store import SqlMetadataStore
 
 __all__ = ["analyze_case"]
 
@@ -30,7 +31,20 @@ def analyze_case(
 
 
 def _backend(ws: Workspace) -> ExecutionBackend:
-    assert ws.services_factory is not None
+    factory = ws.services_factory
+    assert factory is not None
     if ws.settings.workers == 1:
-        return InlineBackend(ws.registry, ws.services_factory)
-    return ProcessPoolBackend(ws.services_factory, ws.settings.workers or None)
+        return InlineBackend(ws.registry, factory)
+    _warm_bank_indexes(ws)
+    return ProcessPoolBackend(factory, ws.settings.workers or None)
+
+
+def _warm_bank_indexes(ws: Workspace) -> None:
+    """Build and save bank indexes once here, so each worker loads them from
+    disk instead of rebuilding (or several writing the same cache at once)."""
+    factory = ws.services_factory
+    if factory is None or factory.index_dir is None or not isinstance(ws.store, SqlMetadataStore):
+        return
+    matcher = bank_matcher(ws.store, factory.index_dir)
+    if matcher is not None:
+        matcher.refresh()

@@ -16,7 +16,7 @@ from vigil.runner import InlineBackend
 from vigil.services.analysis import analyze_case
 from vigil.services.cases import add_evidence, create_case
 from vigil.services.config import Settings
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import Workspace, bank_matcher
 from vigil.store import BlobStore, InMemoryMetadataStore, SqlMetadataStore
 
 __all__ = ["check_paths"]
@@ -49,9 +49,9 @@ def check_paths(
             )
             case = create_case(ws, "check")
             add_evidence(ws, case.id, paths, source="vigil check")
-            backend = InlineBackend(
-                registry, _FixedServices(DetectorServices(hash_sets=hash_store))
-            )
+            banks = bank_matcher(hash_store, None) if hash_store is not None else None
+            services = DetectorServices(hash_sets=hash_store, banks=banks)
+            backend = InlineBackend(registry, _FixedServices(services))
             analyze_case(ws, case.id, backend=backend)
             return _describe(ws, case.id)
     finally:

@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from vigil.banks.matcher import BankMatcher
 from vigil.detectors.base import DetectorServices, Registry, load_registry
 from vigil.services.config import Settings
 from vigil.store import BlobStore, MetadataStore, SqlMetadataStore
 
-__all__ = ["SqlDetectorServices", "Workspace", "open_workspace"]
+__all__ = ["SqlDetectorServices", "Workspace", "bank_matcher", "open_workspace"]
 
 
 @dataclass(frozen=True, slots=True)
 class SqlDetectorServices:
-    """Picklable factory: each worker process opens its own connection."""
+    """Picklable factory: each worker process opens its own connection and
+    builds (or loads from `index_dir`) the bank indexes once."""
 
     db_url: str
+    index_dir: Path | None = None
 
     def __call__(self) -> DetectorServices:
-        return DetectorServices(hash_sets=SqlMetadataStore(self.db_url))
+        store = SqlMetadataStore(self.db_url)
+        return DetectorServices(hash_sets=store, banks=bank_matcher(store, self.index_dir))
+
+
+def bank_matcher(store: SqlMetadataStore, index_dir: Path | None) -> BankMatcher | None:
+    """The bank matcher, or None where the image extra (numpy) is not installed."""
+    try:
+        from vigil.banks.sql import SqlBankStore
+        from vigil.signals import load_signals
+    except ImportError:
+        return None
+    return BankMatcher(SqlBankStore(store), load_signals().available, cache_dir=index_dir)
 
 
 @dataclass(slots=True)
@@ -50,5 +65,5 @@ def open_workspace(settings: Settings) -> Workspace:
         store=SqlMetadataStore(settings.db_url),
         blobs=BlobStore(settings.home),
         registry=load_registry(),
-        services_factory=SqlDetectorServices(settings.db_url),
+        services_factory=SqlDetectorServices(settings.db_url, settings.home / "indexes"),
     )

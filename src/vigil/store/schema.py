@@ -21,6 +21,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "AnalysisRow",
+    "BankEntryRow",
+    "BankNegativeRow",
+    "BankRow",
     "ArtefactRow",
     "Base",
     "CaseRow",
@@ -185,3 +188,42 @@ class HashSetEntryRow(Base):
     set_name: Mapped[str] = mapped_column(ForeignKey("hash_sets.name"))
     algorithm: Mapped[str] = mapped_column(String(10))
     value: Mapped[str] = mapped_column(String(64))
+
+
+class BankRow(Base):
+    """Perceptual/exact hash banks (vigil.banks); holds hashes, never content."""
+
+    __tablename__ = "banks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(20))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text, default="")
+    thresholds: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class BankEntryRow(Base):
+    __tablename__ = "bank_entries"
+    __table_args__ = (
+        UniqueConstraint("bank", "signal_type", "value"),
+        Index("ix_bank_entries_signal_id", "signal_type", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bank: Mapped[str] = mapped_column(ForeignKey("banks.name", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(Text)
+    entry_metadata: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BankNegativeRow(Base):
+    __tablename__ = "bank_negatives"
+    bank: Mapped[str] = mapped_column(
+        ForeignKey("banks.name", ondelete="CASCADE"), primary_key=True
+    )
+    signal_type: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(700), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

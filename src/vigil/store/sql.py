@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,11 @@ class SqlMetadataStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def transaction(self, read_only: bool = False) -> AbstractContextManager[Session]:
+        """A session in one transaction, for stores that share this database
+        (the bank store); errors surface as StoreError."""
+        return self._tx(read_only)
 
     # custody -----------------------------------------------------------
     def _head(self, session: Session, case_id: str) -> tuple[int, str]:
