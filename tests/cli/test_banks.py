@@ -78,3 +78,46 @@ def test_bank_match_negative_list_and_duplicates(tmp_path: Path, photos: dict[st
     assert [sorted(g["name"] for g in group) for group in groups] == [
         ["scene.png", "scene_small.jpg"]
     ]
+
+    # triage: the known-bad match was flagged sensitive, blurred in the report,
+    # and revealing it is a logged exposure
+    queue = vigil(home, "triage", "photos")
+    assert "scene.png" in queue.stdout and "unrelated.png" not in queue.stdout
+    report = tmp_path / "r.html"
+    assert vigil(home, "report", "photos", "-o", str(report)).returncode == 0
+    html = report.read_text()
+    assert "sensitive: blurred" in html and 'class="thumb"' in html
+    scene = next(g for g in groups[0] if g["name"] == "scene.png")
+    revealed = vigil(
+        home,
+        "reveal",
+        "photos",
+        scene["item_id"],
+        "-o",
+        str(tmp_path / "seen.png"),
+        "--reason",
+        "confirm match",
+    )
+    assert revealed.returncode == 0, revealed.stderr
+    assert (tmp_path / "seen.png").read_bytes() == photos["scene.png"].read_bytes()
+    again = vigil(
+        home,
+        "reveal",
+        "photos",
+        scene["item_id"],
+        "-o",
+        str(tmp_path / "seen.png"),
+        "--reason",
+        "x",
+    )
+    assert again.returncode == 2  # never overwrites
+    assert (
+        vigil(
+            home, "report", "photos", "--format", "json", "-o", str(tmp_path / "r.json")
+        ).returncode
+        == 0
+    )
+    data = json.loads((tmp_path / "r.json").read_text())
+    actions = [e["action"] for e in data["custody"]]
+    assert "item.flagged" in actions and actions.count("item.revealed") == 1
+    assert vigil(home, "verify", "photos").returncode == 0

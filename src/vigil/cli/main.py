@@ -408,6 +408,51 @@ def duplicates(
         out.print("No near-duplicate groups (analyze the case first to compute PDQ hashes).")
 
 
+# -- triage of sensitive media ----------------------------------------------
+@app.command("flag")
+def flag(
+    case: str,
+    item: Annotated[str, typer.Argument(help="Item id or SHA-256.")],
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the sensitive flag.")] = False,
+    reason: Annotated[str, typer.Option(help="Recorded in custody.")] = "",
+) -> None:
+    """Flag an item as sensitive (blurred in reports) or clear the flag."""
+    from vigil.services.triage import flag_item
+
+    with _workspace() as ws:
+        flagged = flag_item(ws, case, item, not clear, reason)
+    out.print(f"{flagged.name}: {'not ' if clear else ''}sensitive (logged to custody).")
+
+
+@app.command("reveal")
+def reveal(
+    case: str,
+    item: Annotated[str, typer.Argument(help="Item id or SHA-256.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="New file to write.")],
+    reason: Annotated[str, typer.Option(help="Why you need to see it (logged).")],
+) -> None:
+    """Write an item's unblurred content to a new file; the exposure is logged."""
+    from vigil.services.triage import reveal_item
+
+    with _workspace() as ws:
+        path = reveal_item(ws, case, item, output, reason)
+    out.print(f"Written to {path}; this reveal is in the custody log.")
+
+
+@app.command("triage")
+def triage(case: str) -> None:
+    """Sensitive items, likely real photographs first (possible real victims)."""
+    from vigil.services.triage import triage_queue
+
+    with _workspace() as ws:
+        queue = triage_queue(ws, case)
+    table = Table("#", "item", "id", "synthetic score", "reveals")
+    for number, entry in enumerate(queue, start=1):
+        score = "—" if entry.synthetic_score is None else f"{entry.synthetic_score:.2f}"
+        table.add_row(str(number), entry.item.name, entry.item.id, score, str(entry.reveals))
+    out.print(table)
+
+
 # -- crypto tracing --------------------------------------------------------
 @chain_app.command("import")
 def chain_import(

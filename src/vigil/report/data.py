@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from vigil import __version__
+from vigil.custody.flags import sensitive_items
 from vigil.detectors.base import Registry
 from vigil.domain.errors import NotFoundError
 from vigil.domain.labels import is_known_label, label_description, vocabulary_version
@@ -70,6 +71,7 @@ def build_report(
     warnings = store.list_warnings(case.id)
     custody = sorted(store.list_custody(case.id), key=lambda e: e.seq)
     names = {item.id: item.name for item in items}
+    flags = sensitive_items(custody)
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "generated_at": _iso(now or datetime.now(UTC)),
@@ -78,7 +80,9 @@ def build_report(
         "case": _case(case),
         "counts": _counts(items, records, warnings, custody),
         "verification": _verification(verification),
-        "evidence": [_item(item, depths[item.id], names) for item in items],
+        "evidence": [
+            _item(item, depths[item.id], names, flags.get(item.id, False)) for item in items
+        ],
         "warnings": [_warning(w, names) for w in sorted(warnings, key=_warning_key)],
         "findings": _findings_by_item(items, records, blobs),
         "detectors": _detectors(records, registry),
@@ -177,8 +181,9 @@ def _depths(items: Sequence[Item]) -> dict[str, int]:
     return depths
 
 
-def _item(item: Item, depth: int, names: dict[str, str]) -> Report:
+def _item(item: Item, depth: int, names: dict[str, str], sensitive: bool) -> Report:
     return {
+        "sensitive": sensitive,
         "id": item.id,
         "name": item.name,
         "sha256": item.sha256,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -57,8 +58,54 @@ def _environment() -> Environment:
 def render_html(report: Mapping[str, JsonValue], blobs: BlobStore | None = None) -> str:
     """Render a report from `build_report`; with `blobs`, image artefacts are embedded."""
     embeds = dict(_embeds(report, blobs))
+    thumbnails = dict(_thumbnails(report, blobs))
     template = _environment().get_template("report.html.j2")
-    return template.render(report=report, embeds=embeds, max_embed=_format_size(MAX_EMBED_BYTES))
+    return template.render(
+        report=report,
+        embeds=embeds,
+        thumbnails=thumbnails,
+        max_embed=_format_size(MAX_EMBED_BYTES),
+    )
+
+
+def _thumbnails(
+    report: Mapping[str, JsonValue], blobs: BlobStore | None
+) -> Iterator[tuple[str, str]]:
+    """Small JPEG previews of image evidence; sensitive items blurred so that
+    reading the report exposes no one (revealing is a logged `vigil reveal`)."""
+    evidence = report.get("evidence")
+    if blobs is None or not isinstance(evidence, list):
+        return
+    try:
+        from PIL import Image, ImageFilter
+    except ImportError:  # previews need the image extra
+        return
+    for item in evidence:
+        if not isinstance(item, dict) or not str(item.get("media_type", "")).startswith("image/"):
+            continue
+        size = item.get("size")
+        if not isinstance(size, int) or size > THUMBNAIL_MAX_BYTES:
+            continue
+        try:
+            with blobs.open(str(item["sha256"])) as stream, Image.open(stream) as image:
+                if image.width * image.height > THUMBNAIL_MAX_PIXELS:
+                    continue
+                preview = image.convert("RGB")
+                preview.thumbnail((160, 160))
+                if item.get("sensitive"):
+                    preview = preview.resize((12, 12)).resize(preview.size)
+                    preview = preview.filter(ImageFilter.GaussianBlur(6))
+                out = io.BytesIO()
+                preview.save(out, format="JPEG", quality=70)
+        except Exception as exc:  # any decoder failure: no preview for that item
+            log.info("no preview for %s: %s", item.get("sha256"), exc)
+            continue
+        encoded = base64.b64encode(out.getvalue()).decode("ascii")
+        yield str(item["id"]), f"data:image/jpeg;base64,{encoded}"
+
+
+THUMBNAIL_MAX_BYTES = 32 << 20
+THUMBNAIL_MAX_PIXELS = 60_000_000
 
 
 def _artefacts(report: Mapping[str, JsonValue]) -> Iterator[dict[str, JsonValue]]:

@@ -11,6 +11,7 @@ from vigil.runner import (
     ProcessPoolBackend,
     RunSummary,
 )
+from vigil.services.triage import auto_flag_known_content
 from vigil.services.workspace import Workspace, bank_matcher
 from vigil.store import SqlMetadataStore
 
@@ -27,7 +28,9 @@ def analyze_case(
 ) -> RunSummary:
     case = ws.store.get_case(case_ref)
     runner = AnalysisRunner(ws.store, ws.blobs, ws.registry, backend or _backend(ws), ws.actor)
-    return runner.run(case, detectors, options, progress)
+    summary = runner.run(case, detectors, options, progress)
+    auto_flag_known_content(ws, case.id)
+    return summary
 
 
 def _backend(ws: Workspace) -> ExecutionBackend:
