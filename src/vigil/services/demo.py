@@ -91,7 +91,36 @@ def _renamed_executable(folder: Path) -> None:
     (folder / "holiday_photo.jpg").write_bytes(pe_stub())
 
 
-SAMPLE_BUILDERS: list[Callable[[Path], None]] = [_email, _archive, _image, _renamed_executable]
+def _image_authenticity(folder: Path) -> None:
+    """AI-tagged PNG, copy-moved scene, C2PA-signed AI image (issue 5)."""
+    from vigil.imaging.samples import write_demo_images
+
+    write_demo_images(folder)
+
+
+def _voice_notes(folder: Path) -> None:
+    """Two espeak-ng voice notes, both synthetic (issue 6); skipped without espeak-ng."""
+    from vigil.audio.samples import write_demo_voice_notes
+
+    write_demo_voice_notes(folder)
+
+
+def _text_scams(folder: Path) -> None:
+    """A phishing e-mail and a WhatsApp export with a parcel scam (issue 3)."""
+    from vigil.text.samples import write_demo_messages
+
+    write_demo_messages(folder)
+
+
+SAMPLE_BUILDERS: list[Callable[[Path], None]] = [
+    _email,
+    _archive,
+    _image,
+    _renamed_executable,
+    _image_authenticity,
+    _voice_notes,
+    _text_scams,
+]
 """Later detectors append their own benign samples here."""
 
 

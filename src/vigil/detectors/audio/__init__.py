@@ -1,0 +1,1 @@
+"""Audio detectors: synthetic speech (voice_spoof) and speaker verification."""
