@@ -31,6 +31,8 @@ hashset_app = typer.Typer(
     no_args_is_help=True, help="Named exact-hash sets (known-bad, known-good)."
 )
 chain_app = typer.Typer(no_args_is_help=True, help="Blockchain data for tracing (offline).")
+voice_app = typer.Typer(no_args_is_help=True, help="Reference voices of persons in a case.")
+app.add_typer(voice_app, name="voice")
 bank_app = typer.Typer(
     no_args_is_help=True, help="Perceptual and exact hash banks (PDQ, vPDQ, MD5)."
 )
@@ -406,6 +408,24 @@ def duplicates(
         )
     if not groups:
         out.print("No near-duplicate groups (analyze the case first to compute PDQ hashes).")
+
+
+# -- voices -----------------------------------------------------------------
+@voice_app.command("enroll")
+def voice_enroll(
+    case: str,
+    person: Annotated[str, typer.Option("--person", help="Who is speaking.")],
+    files: Annotated[list[Path], typer.Argument(help="Recordings of that person.")],
+) -> None:
+    """Store a person's reference voice; later analyses compare recordings to it."""
+    from vigil.services.voice import enrol_voice
+
+    with _workspace() as ws:
+        profile = enrol_voice(ws, case, person, files)
+    out.print(
+        f"Enrolled {profile.person} from {len(files)} recording(s) (logged to custody). "
+        "Re-run `vigil analyze` with a new options value or on new items to compare."
+    )
 
 
 # -- triage of sensitive media ----------------------------------------------

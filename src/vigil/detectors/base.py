@@ -25,7 +25,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vigil.domain.errors import NotFoundError, PluginError, UsageError
-from vigil.domain.evidence import BankLookup, EvidenceView, HashSetLookup
+from vigil.domain.evidence import BankLookup, EvidenceView, HashSetLookup, VoiceProfiles
 from vigil.domain.model import Finding, Verdict
 
 __all__ = [
@@ -62,6 +62,7 @@ class DetectorServices:
 
     hash_sets: HashSetLookup | None = None
     banks: BankLookup | None = None
+    voices: VoiceProfiles | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from vigil.domain.model import Locator
 
-__all__ = ["BankHit", "BankLookup", "EvidenceView", "HashSetHit", "HashSetLookup"]
+__all__ = [
+    "BankHit",
+    "BankLookup",
+    "EvidenceView",
+    "HashSetHit",
+    "HashSetLookup",
+    "VoiceProfile",
+    "VoiceProfiles",
+]
 
 
 class EvidenceView(Protocol):
@@ -69,3 +78,19 @@ class BankLookup(Protocol):
     """Injected into detectors that match perceptual or exact signals against banks."""
 
     def match(self, signal_type: str, value: str) -> Sequence[BankHit]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceProfile:
+    """An enrolled person's reference voice (mean of their enrolment embeddings)."""
+
+    person: str
+    vector: tuple[float, ...]
+    claimed: bool = False
+    """The item claims to be this person (e.g. the caller said so)."""
+
+
+class VoiceProfiles(Protocol):
+    """Injected into speaker detectors: the persons enrolled in the item's case(s)."""
+
+    def voice_profiles(self, item_sha256: str) -> Sequence[VoiceProfile]: ...

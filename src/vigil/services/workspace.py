@@ -22,8 +22,14 @@ class SqlDetectorServices:
     index_dir: Path | None = None
 
     def __call__(self) -> DetectorServices:
+        from vigil.services.voice import CaseVoiceProfiles
+
         store = SqlMetadataStore(self.db_url)
-        return DetectorServices(hash_sets=store, banks=bank_matcher(store, self.index_dir))
+        return DetectorServices(
+            hash_sets=store,
+            banks=bank_matcher(store, self.index_dir),
+            voices=CaseVoiceProfiles(store),
+        )
 
 
 def bank_matcher(store: SqlMetadataStore, index_dir: Path | None) -> BankMatcher | None:

@@ -271,6 +271,12 @@ class SqlMetadataStore:
             )
             return [_item(r) for r in rows]
 
+    def cases_with_sha256(self, sha256: str) -> list[str]:
+        with self._tx(read_only=True) as session:
+            return sorted(
+                set(session.scalars(select(ItemRow.case_id).where(ItemRow.sha256 == sha256)))
+            )
+
     # warnings ----------------------------------------------------------
     def add_warning(self, warning: ItemWarning) -> None:
         """Store a warning once: re-running an interrupted ingest repeats none."""

@@ -16,9 +16,7 @@ pytest.importorskip("av")
 
 from vigil.detectors.audio.speaker import (  # noqa: E402
     EMBEDDING_KIND,
-    AudioServices,
     SpeakerVerificationDetector,
-    VoiceProfile,
     _FixedProfiles,
     embed,
     similarity,
@@ -28,6 +26,7 @@ from vigil.detectors.audio.speaker import (  # noqa: E402
 from vigil.detectors.audio.voice_spoof import _wav, synthetic_vowels  # noqa: E402
 from vigil.detectors.base import DetectorServices  # noqa: E402
 from vigil.domain.errors import UsageError  # noqa: E402
+from vigil.domain.evidence import VoiceProfile  # noqa: E402
 from vigil.domain.model import Locator, Status, Verdict  # noqa: E402
 from vigil.runner.jobs import BlobEvidence  # noqa: E402
 
@@ -97,7 +96,7 @@ def test_without_enrolled_persons_the_embedding_is_still_reported(tmp_path: Path
 def test_one_finding_per_enrolled_person(tmp_path: Path) -> None:
     ref = tuple(float(v) for v in embed(io.BytesIO(_voice(25))))
     other = tuple(float(v) for v in embed(io.BytesIO(_voice(27, f0=100.0, formants=0.9))))
-    services = AudioServices(
+    services = DetectorServices(
         voices=_FixedProfiles(
             (VoiceProfile("alice", ref, claimed=True), VoiceProfile("bob", other))
         )

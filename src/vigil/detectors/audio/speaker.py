@@ -23,14 +23,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO
 
 from pydantic import Field
 
 from vigil.detectors.audio._common import MEDIA_TYPES, VadChoice, problem, run_pass
 from vigil.detectors.base import Detector, DetectorOptions, DetectorServices, Example
 from vigil.domain.errors import UsageError
-from vigil.domain.evidence import EvidenceView
+from vigil.domain.evidence import EvidenceView, VoiceProfile
 from vigil.domain.model import Finding, Indicator, Locator, Status, Verdict
 
 if TYPE_CHECKING:
@@ -39,11 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EMBEDDING_KIND",
-    "AudioServices",
     "SpeakerVerificationDetector",
     "SpeakerVerificationOptions",
-    "VoiceProfile",
-    "VoiceProfiles",
     "embed",
     "embed_stream",
     "similarity",
@@ -196,29 +193,6 @@ def voice_indicator(vector: Sequence[float] | npt.NDArray[np.float32]) -> Indica
 
 
 @dataclass(frozen=True, slots=True)
-class VoiceProfile:
-    """An enrolled person's reference voice (mean of their enrolment embeddings)."""
-
-    person: str
-    vector: tuple[float, ...]
-    claimed: bool = False
-    """The item claims to be this person (e.g. the caller said so)."""
-
-
-class VoiceProfiles(Protocol):
-    """What the runner would inject: the enrolled persons of the item's case."""
-
-    def voice_profiles(self, item_sha256: str) -> Sequence[VoiceProfile]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AudioServices(DetectorServices):
-    """DetectorServices plus enrolled voices, until the core services carry them."""
-
-    voices: VoiceProfiles | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class _FixedProfiles:
     profiles: tuple[VoiceProfile, ...]
 
@@ -263,7 +237,7 @@ class SpeakerVerificationDetector(Detector):
         vector = normalise(raw)
         indicator = voice_indicator(vector)
         threshold = similarity_threshold()
-        voices = getattr(self.services, "voices", None)
+        voices = self.services.voices
         profiles = list(voices.voice_profiles(item.sha256)) if voices is not None else []
         if not profiles:
             yield Finding(
@@ -341,7 +315,7 @@ class SpeakerVerificationDetector(Detector):
 
         reference = embed_stream(io.BytesIO(_wav(synthetic_vowels(seed=25, seconds=6.0))))
         profile = VoiceProfile("demo synthetic voice", tuple(float(v) for v in reference), True)
-        return AudioServices(voices=_FixedProfiles((profile,)))
+        return DetectorServices(voices=_FixedProfiles((profile,)))
 
 
 def _shifted_voice(seed: int) -> list[float]:
