@@ -71,7 +71,9 @@ def test_vocabulary_is_versioned_data_with_descriptions() -> None:
 def test_exit_codes_follow_the_error_tree() -> None:
     from vigil.domain import errors
 
-    codes = {cls.__name__: cls.exit_code for cls in VigilError.__subclasses__()}
+    tree = [getattr(errors, name) for name in errors.__all__ if name != "VigilError"]
+    assert all(issubclass(cls, VigilError) for cls in tree)
+    codes = {cls.__name__: cls.exit_code for cls in tree}
     assert codes == {
         "UsageError": 2,
         "NotFoundError": 3,
