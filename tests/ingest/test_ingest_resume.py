@@ -101,3 +101,20 @@ def test_sigkill_mid_ingest_loses_nothing_and_resumes(env: IngestEnv) -> None:
         assert env.blob(by_path[path]) == data
     # items committed before the kill are the same rows, untouched
     assert {i.id for i in committed} <= {i.id for i in items}
+
+
+def test_the_same_folder_twice_in_one_run_across_commits_adds_each_file_once(
+    env: IngestEnv,
+) -> None:
+    from vigil.ingest import Ingestor
+
+    folder = env.evidence / "twice"
+    folder.mkdir()
+    for n in range(12):
+        (folder / f"f{n}.txt").write_text(f"file {n}\n")
+    ws, case = env.ws, env.case
+    summary = Ingestor(ws.store, ws.blobs, ws.actor, commit_every=5).add_paths(
+        case, [folder, folder], "twice"
+    )
+    assert (summary.added, summary.already_present) == (12, 12)
+    assert len(ws.store.list_items(case.id)) == 12

@@ -88,12 +88,19 @@ class _Batch:
         self._index: dict[tuple[str | None, str, str], Item] = {}
         self._warnings: list[ItemWarning] = []
         self._bytes = 0
+        self._known: dict[str, set[str]] = {}  # case id -> SHA-256s stored before this run
 
     def find(
         self, case_id: str, parent_id: str | None, locator: Locator, sha256: str
     ) -> Item | None:
         pending = self._index.get((parent_id, str(locator.to_json()), sha256))
-        return pending or self._store.find_item(case_id, parent_id, locator, sha256)
+        if pending is not None:
+            return pending
+        if case_id not in self._known:
+            self._known[case_id] = self._store.item_hashes(case_id)
+        if sha256 not in self._known[case_id]:
+            return None  # bytes new to the case: no need to ask the database
+        return self._store.find_item(case_id, parent_id, locator, sha256)
 
     def add_item(self, item: Item, custody: EntryFactory, new_bytes: int) -> None:
         self._items.append((item, custody))
@@ -109,6 +116,9 @@ class _Batch:
         if self._items:
             self._blobs.sync()  # blobs durable before the rows that name them
             self._store.add_items(self._items)
+            for item, _ in self._items:
+                if item.case_id in self._known:
+                    self._known[item.case_id].add(item.sha256)
         for warning in self._warnings:
             self._store.add_warning(warning)
         self._items, self._index, self._warnings, self._bytes = [], {}, [], 0

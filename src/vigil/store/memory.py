@@ -112,6 +112,10 @@ class InMemoryMetadataStore:
         with self._lock:
             return [i for i in self._items.values() if i.case_id == case_id]
 
+    def item_hashes(self, case_id: str) -> set[str]:
+        with self._lock:
+            return {i.sha256 for i in self._items.values() if i.case_id == case_id}
+
     def cases_with_sha256(self, sha256: str) -> list[str]:
         with self._lock:
             return sorted({i.case_id for i in self._items.values() if i.sha256 == sha256})

@@ -271,6 +271,10 @@ class SqlMetadataStore:
             )
             return [_item(r) for r in rows]
 
+    def item_hashes(self, case_id: str) -> set[str]:
+        with self._tx(read_only=True) as session:
+            return set(session.scalars(select(ItemRow.sha256).where(ItemRow.case_id == case_id)))
+
     def cases_with_sha256(self, sha256: str) -> list[str]:
         with self._tx(read_only=True) as session:
             return sorted(
