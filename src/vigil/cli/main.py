@@ -582,7 +582,7 @@ def demo() -> None:
         "item", "detector", "label", "verdict", "explanation", title=f"Case {result.case_name}"
     )
     for row in rows:
-        if row["verdict"] != Verdict.NEGATIVE.value:
+        if row["verdict"] == Verdict.POSITIVE.value:
             table.add_row(
                 str(row["item_name"]),
                 str(row["detector"]),
@@ -594,7 +594,7 @@ def demo() -> None:
     out.print(
         f"{result.ingest.added} files, {result.ingest.derived} derived items, "
         f"{result.analysis.findings} findings ({dict(result.analysis.verdicts)}); "
-        f"negative findings are in the report."
+        f"only positives are listed; every finding is in the report."
     )
     out.print(f"HTML report: {html}\nJSON report: {js}")
 
