@@ -5,6 +5,7 @@ later a task queue) can carry them."""
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,7 +71,12 @@ _worker_state: dict[str, object] = {}
 
 
 def init_worker(services_factory: ServicesFactory, registry_loader: RegistryLoader) -> None:
-    """Process-pool initializer: load plug-ins and services once per worker."""
+    """Process-pool initializer: load plug-ins and services once per worker.
+
+    The pool is the parallelism: numeric libraries get one thread per worker,
+    or two workers on two cores fight over four BLAS threads."""
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     _worker_state["registry"] = registry_loader()
     _worker_state["services"] = services_factory()
 
