@@ -1,0 +1,372 @@
+"""Multilingual scam / phishing classifier for messages, e-mails, chat
+exports and documents.
+
+A calibrated logistic regression over hashed character 1-5-grams
+(`vigil.text.hashing`, numpy only at run time), trained by
+``python -m vigil.detectors.text.train_scam``. Each finding explains itself:
+the lure type from a keyword lexicon (labelled as such), a brand the text
+names, and the stretches of text that pushed the score most. Chat exports
+are scored message by message. See scam.md for data and held-out numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from importlib.resources import files
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from vigil.detectors.base import Detector, DetectorOptions, Example
+from vigil.domain.evidence import EvidenceView
+from vigil.domain.model import Finding, JsonValue, Locator, Status, Verdict, decide_verdict
+from vigil.text.brands import Brand, brand_in_text
+from vigil.text.carriers import (
+    CARRIER_MEDIA_TYPES,
+    IMAGE_MEDIA_TYPES,
+    ExtractedText,
+    TextSegment,
+    extract_text,
+)
+from vigil.text.decode import read_bounded
+from vigil.text.linear import Phrase
+from vigil.text.lures import LureHit, find_lures
+
+if TYPE_CHECKING:
+    from vigil.text.linear import LinearTextModel
+    from vigil.text.ocr import RapidOcrEngine
+
+__all__ = ["ScamDetector", "ScamOptions"]
+
+log = logging.getLogger(__name__)
+
+LABEL = "text.scam"
+_PACKAGE = "vigil.detectors.text"
+_MODEL = "models/scam.npz"
+_HEADER = "models/scam.json"
+_MIN_LETTERS = 4
+_SCREENSHOT_TYPES = frozenset({"image/png", "image/webp", "image/bmp", "image/gif"})
+_TRAINED_SCRIPTS = frozenset({"latin", "thai", "devanagari"})
+_LURE_NAMES = {
+    "parcel_delivery": "parcel/delivery",
+    "account_security": "account security / credential harvest",
+    "payment_invoice": "invoice/payment",
+    "prize_lottery": "prize/lottery",
+    "advance_fee": "advance fee / inheritance",
+    "investment_crypto": "investment/crypto",
+    "job_task": "job/task",
+    "loan_credit": "loan/credit",
+    "government_tax": "government/tax authority",
+    "tech_support": "tech support",
+    "romance_sextortion": "romance/sextortion",
+    "subscription_service": "subscription/premium service",
+    "urgency": "urgency",
+    "credential_request": "request for credentials",
+}
+
+
+class ScamOptions(DetectorOptions):
+    max_bytes: int = Field(default=32 << 20, ge=1024, le=1 << 30)
+    """Bytes read from the item; a longer item is judged on this prefix."""
+    max_message_findings: int = Field(default=50, ge=0, le=10_000)
+    """Chat exports: positive messages reported one by one (highest first)."""
+    threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+    """Override the model's operating point (the negative bound moves with it
+    when it would lie above)."""
+    ocr: Literal["off", "screenshots", "all"] = "screenshots"
+    """Read text in images with RapidOCR when it is installed (about a second
+    per image): 'screenshots' reads the lossless formats screenshots are saved
+    in (PNG, WebP, BMP, GIF) and leaves camera JPEG/TIFF alone; 'all' reads
+    every image."""
+
+
+def _script(text: str) -> str:
+    """The dominant writing system of the letters in `text`."""
+    counts: Counter[str] = Counter()
+    for char in text[:4000]:
+        if not char.isalpha():
+            continue
+        code = ord(char)
+        if code < 0x250 or 0x1E00 <= code < 0x1F00:
+            counts["latin"] += 1
+        elif 0x0E00 <= code < 0x0E80:
+            counts["thai"] += 1
+        elif 0x0900 <= code < 0x0980:
+            counts["devanagari"] += 1
+        elif 0x0400 <= code < 0x0530:
+            counts["cyrillic"] += 1
+        elif 0x0370 <= code < 0x0400:
+            counts["greek"] += 1
+        elif 0x0600 <= code < 0x0700 or 0x0750 <= code < 0x0780:
+            counts["arabic"] += 1
+        elif 0x0590 <= code < 0x0600:
+            counts["hebrew"] += 1
+        elif 0xAC00 <= code < 0xD7B0 or 0x1100 <= code < 0x1200:
+            counts["hangul"] += 1
+        elif 0x3040 <= code < 0x3100 or 0x4E00 <= code < 0xA000 or 0x3400 <= code < 0x4DC0:
+            counts["cjk"] += 1
+        else:
+            counts[unicodedata.name(char, "other").split(" ")[0].lower()] += 1
+    return counts.most_common(1)[0][0] if counts else "none"
+
+
+class ScamDetector(Detector):
+    name = "scam_phishing"
+    version = "1.0.0"
+    media_types = CARRIER_MEDIA_TYPES + IMAGE_MEDIA_TYPES
+    model_card = f"{_PACKAGE}:scam.md"
+    model_files = (f"{_PACKAGE}:{_MODEL}", f"{_PACKAGE}:{_HEADER}")
+    requires = ("numpy",)
+    install_hint = "pip install 'vigil-forensics[text]'"
+    Options = ScamOptions
+
+    _model: LinearTextModel | None = None
+    _ocr: RapidOcrEngine | None = None
+
+    def model(self) -> LinearTextModel:
+        if self._model is None:
+            from vigil.text.linear import LinearTextModel
+
+            root = files(_PACKAGE)
+            self._model = LinearTextModel.from_bytes(
+                root.joinpath(_MODEL).read_bytes(), root.joinpath(_HEADER).read_bytes()
+            )
+        return self._model
+
+    def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
+        options = opts if isinstance(opts, ScamOptions) else ScamOptions()
+        try:
+            with item.open() as stream:
+                data, truncated = read_bounded(stream, options.max_bytes)
+        except OSError as exc:
+            yield Finding.problem(LABEL, Status.UNREADABLE, f"The item could not be read ({exc}).")
+            return
+        engine = None
+        if item.media_type in IMAGE_MEDIA_TYPES:
+            from vigil.text.ocr import RapidOcrEngine, ocr_available
+
+            wanted = options.ocr == "all" or (
+                options.ocr == "screenshots" and item.media_type in _SCREENSHOT_TYPES
+            )
+            if not wanted or not ocr_available():
+                reason = (
+                    f"OCR is not set for {item.media_type} (option ocr={options.ocr!r})"
+                    if not wanted
+                    else f"RapidOCR is not installed ({self.install_hint})"
+                )
+                yield Finding.problem(
+                    LABEL, Status.UNSUPPORTED, f"Text in images needs OCR; {reason}."
+                )
+                return
+            if self._ocr is None:
+                self._ocr = RapidOcrEngine()
+            engine = self._ocr
+        extracted = extract_text(data, item.media_type, truncated=truncated, ocr=engine)
+        if not extracted.ok:
+            status = Status.UNSUPPORTED if extracted.carrier == "unsupported" else Status.UNREADABLE
+            reason = extracted.warnings[0] if extracted.warnings else "no text"
+            yield Finding.problem(LABEL, status, f"No message text to judge: {reason}.")
+            return
+        if extracted.carrier in ("whatsapp", "telegram"):
+            yield from self._chat(extracted, options)
+            return
+        text = extracted.full_text()
+        if not text.strip():
+            yield Finding.problem(LABEL, Status.UNREADABLE, "The item holds no readable text.")
+            return
+        yield self._judge(text, extracted, options, Locator(), None)
+
+    def _operating_point(self, options: ScamOptions) -> tuple[float, float]:
+        model = self.model()
+        threshold = options.threshold if options.threshold is not None else model.threshold
+        return threshold, min(model.negative_below, threshold)
+
+    def _judge(
+        self,
+        text: str,
+        extracted: ExtractedText,
+        options: ScamOptions,
+        locator: Locator,
+        segment: TextSegment | None,
+    ) -> Finding:
+        model = self.model()
+        threshold, negative_below = self._operating_point(options)
+        score, features = model.score(text)
+        script = _script(text)
+        letters = sum(1 for c in text[:4000] if c.isalpha())
+        details: dict[str, JsonValue] = {
+            "carrier": extracted.carrier,
+            "characters": len(text),
+            "characters_scored": len(features.text),
+            "script": script,
+        }
+        if extracted.truncated:
+            details["truncated"] = True
+        if extracted.warnings:
+            details["warnings"] = list(extracted.warnings[:10])
+        if extracted.ocr is not None:
+            details["ocr"] = {
+                "engine": "rapidocr",
+                "image": [extracted.ocr.width, extracted.ocr.height],
+                "lines": [
+                    {"text": line.text[:200], "box": list(line.box), "confidence": line.confidence}
+                    for line in extracted.ocr.lines[:50]
+                ],
+            }
+        if segment is not None:
+            details.update(
+                {"sender": segment.sender, "sent_at": segment.sent_at, "iso_time": segment.iso_time}
+            )
+        verdict_probe = decide_verdict(score, threshold, negative_below)
+        lures = find_lures(text) if verdict_probe is not Verdict.NEGATIVE else []
+        brand = brand_in_text(text[:2000]) if verdict_probe is not Verdict.NEGATIVE else None
+        towards_scam = score >= negative_below
+        phrases = model.phrases(features, top=5, sign=1 if towards_scam else -1)
+        details["lures"] = [
+            {"lure": h.lure, "words": h.patterns, "example": h.example} for h in lures
+        ]
+        details["lure_source"] = "keyword lexicon (vigil.text.lures), not the model"
+        details["brand_named"] = brand.name if brand else None
+        details["strongest_phrases"] = [{"text": p.text, "weight": p.weight} for p in phrases]
+        details["phrases_push"] = "towards scam" if towards_scam else "towards legitimate"
+        explanation = _explain(score, threshold, negative_below, lures, brand, phrases)
+        caveat = ""
+        if script not in _TRAINED_SCRIPTS and script != "none":
+            caveat = f" The text is mostly {script} script, which the model never saw in training."
+        elif letters < _MIN_LETTERS:
+            caveat = " The text is too short to judge."
+        finding = Finding.scored(
+            LABEL,
+            score,
+            threshold,
+            explanation + caveat,
+            negative_below=negative_below,
+            locator=locator,
+            details=details,
+        )
+        if caveat:
+            return replace(finding, verdict=Verdict.INCONCLUSIVE)
+        return finding
+
+    def _chat(self, extracted: ExtractedText, options: ScamOptions) -> Iterator[Finding]:
+        model = self.model()
+        threshold, negative_below = self._operating_point(options)
+        scored: list[tuple[float, TextSegment]] = []
+        for segment in extracted.segments:
+            if sum(1 for c in segment.text[:200] if c.isalpha()) < _MIN_LETTERS:
+                continue
+            score, _ = model.score(segment.text)
+            scored.append((score, segment))
+        if not scored:
+            yield Finding.problem(
+                LABEL, Status.UNREADABLE, "The chat export holds no message with text to judge."
+            )
+            return
+        positives = sorted(
+            (s for s in scored if s[0] >= threshold), key=lambda s: (-s[0], s[1].locator.steps)
+        )
+        for _, segment in positives[: options.max_message_findings]:
+            yield self._judge(segment.text, extracted, options, segment.locator, segment)
+        top_score, top = max(scored, key=lambda s: (s[0], -len(s[1].text)))
+        senders = Counter(segment.sender for score, segment in scored if score >= threshold)
+        details: dict[str, JsonValue] = {
+            "carrier": extracted.carrier,
+            "messages": len(extracted.segments),
+            "messages_scored": len(scored),
+            "messages_positive": len(positives),
+            "messages_inconclusive": sum(1 for s, _ in scored if negative_below <= s < threshold),
+            "positive_by_sender": dict(senders.most_common(20)),
+            "highest": {
+                "score": round(top_score, 4),
+                "message": str(top.locator),
+                "sender": top.sender,
+                "sent_at": top.sent_at,
+            },
+        }
+        if extracted.warnings:
+            details["warnings"] = list(extracted.warnings[:10])
+        if positives:
+            explanation = (
+                f"{len(positives)} of {len(scored)} {extracted.carrier} messages look like scam "
+                f"or phishing (threshold {threshold:.2f}); the highest scores {top_score:.2f}, "
+                f"from {top.sender or 'a system message'} at {top.sent_at}."
+            )
+        else:
+            explanation = (
+                f"None of {len(scored)} {extracted.carrier} messages reaches the scam threshold "
+                f"{threshold:.2f}; the highest scores {top_score:.2f}."
+            )
+        yield Finding.scored(
+            LABEL,
+            top_score,
+            threshold,
+            explanation,
+            negative_below=negative_below,
+            details=details,
+        )
+
+    @classmethod
+    def examples(cls) -> list[Example]:
+        parcel = (
+            b"Your parcel could not be delivered: customs fee of 1.99 EUR unpaid. Pay within 24 "
+            b"hours or it is returned: https://parcel-redelivery.example.test/pay"
+        )
+        note = b"Hi Sam, the team meeting moved to Thursday at 3pm in room 4. See you there.\n"
+        chat = (
+            b"12/03/2024, 09:15 - Alex: Are we still on for lunch tomorrow?\n"
+            b"12/03/2024, 09:16 - Sam: Yes, see you at noon at the usual place\n"
+            b"12/03/2024, 09:40 - +44 7700 900123: URGENT! You have won a 1000 GBP prize. "
+            b"To claim call 09061701461 now, claim code KL341. Valid 12 hours only.\n"
+        )
+        mail = (
+            b"From: Account Team <security@account-verify.example.test>\r\n"
+            b"To: user@example.org\r\nSubject: Your account has been suspended\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            b"Dear customer, we detected unusual sign-in activity and your account has been "
+            b"suspended. Verify your account details within 24 hours to avoid permanent "
+            b"closure: http://account-verify.example.test/login\r\n"
+        )
+        return [
+            Example("parcel smishing", parcel, "sms.txt", "text/plain", LABEL, Verdict.POSITIVE),
+            Example("meeting note", note, "note.txt", "text/plain", LABEL, Verdict.NEGATIVE),
+            Example(
+                "chat with a prize scam", chat, "chat.txt", "text/plain", LABEL, Verdict.POSITIVE
+            ),
+            Example(
+                "account phishing", mail, "mail.eml", "message/rfc822", LABEL, Verdict.POSITIVE
+            ),
+        ]
+
+
+def _explain(
+    score: float,
+    threshold: float,
+    negative_below: float,
+    lures: list[LureHit],
+    brand: Brand | None,
+    phrases: list[Phrase],
+) -> str:
+    if score >= threshold:
+        head = f"Scam/phishing score {score:.2f} (threshold {threshold:.2f})"
+    elif score < negative_below:
+        head = f"Scam/phishing score {score:.2f} is below the negative bound {negative_below:.2f}"
+    else:
+        head = (
+            f"Scam/phishing score {score:.2f} lies between the negative bound "
+            f"{negative_below:.2f} and the threshold {threshold:.2f}"
+        )
+    parts = [head]
+    names = [_LURE_NAMES.get(h.lure, h.lure) for h in lures][:3]
+    if names:
+        parts.append(f"lure words: {', '.join(names)}")
+    if brand is not None:
+        parts.append(f"names {brand.name}")
+    quoted = [f"'{p.text}'" for p in phrases][:3]
+    if quoted:
+        side = "strongest scam cues" if score >= negative_below else "strongest legitimate cues"
+        parts.append(f"{side}: {', '.join(quoted)}")
+    return "; ".join(parts) + "."
