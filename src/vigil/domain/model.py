@@ -60,8 +60,8 @@ class Status(StrEnum):
 class LocatorStep:
     """One hop from a container to what it holds.
 
-    kind is one of: path, archive_member, mime_part, mbox_message, page,
-    frame, time_span, byte_range, pixel_box, char_span.
+    kind is one of: path, archive_member, mime_part, mbox_message, decompressed,
+    chat_message, page, frame, time_span, byte_range, pixel_box, char_span.
     """
 
     kind: str

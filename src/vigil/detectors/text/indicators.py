@@ -184,7 +184,8 @@ def _sources(data: bytes, media_type: str) -> list[TextSource]:
     if media_type == "message/rfc822":
         try:
             return mail_text_sources(data)
-        except (ValueError, LookupError, UnicodeError, IndexError, TypeError):
+        except (ValueError, LookupError, UnicodeError, IndexError, TypeError, RecursionError):
+            # RecursionError: MIME nested thousands deep defeats the stdlib parser
             log.warning("mail parse failed; reading it as plain text")
     text = decode_bytes(data)
     if media_type == "text/html":
