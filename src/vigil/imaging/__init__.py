@@ -11,6 +11,7 @@ from vigil.imaging.decode import (
     ImageLimits,
     ImageProblem,
     decode_image,
+    read_and_decode,
     read_bounded,
 )
 from vigil.imaging.metadata import ImageMetadata, read_metadata, sniff_format, xmp_fields
@@ -21,6 +22,7 @@ __all__ = [
     "ImageMetadata",
     "ImageProblem",
     "decode_image",
+    "read_and_decode",
     "read_bounded",
     "read_metadata",
     "sniff_format",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
+    "read_and_decode",
     "DecodedImage",
     "ImageLimits",
     "ImageProblem",
@@ -85,6 +86,16 @@ def read_bounded(item: EvidenceView, max_bytes: int) -> bytes | ImageProblem:
     if not data:
         return ImageProblem(Status.UNREADABLE, "The item is empty.")
     return data
+
+
+def read_and_decode(
+    item: EvidenceView, max_bytes: int, max_pixels: int
+) -> DecodedImage | ImageProblem:
+    """An item's pixels within the byte and pixel caps, or why not."""
+    data = read_bounded(item, max_bytes)
+    if isinstance(data, ImageProblem):
+        return data
+    return decode_image(data, ImageLimits(max_bytes=max_bytes, max_pixels=max_pixels))
 
 
 def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> DecodedImage | ImageProblem:

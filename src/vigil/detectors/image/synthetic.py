@@ -16,7 +16,7 @@ from pydantic import Field
 from vigil.detectors.base import Detector, DetectorOptions, Example
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, JsonValue, Status, Verdict
-from vigil.imaging import DecodedImage, ImageLimits, ImageProblem, decode_image, read_bounded
+from vigil.imaging import DecodedImage, ImageProblem, read_and_decode
 
 if TYPE_CHECKING:
     import numpy as np
@@ -94,13 +94,7 @@ class ImageSyntheticDetector(Detector):
         assert isinstance(opts, ImageSyntheticOptions)
         from vigil.detectors.image.synthetic_features import MIN_SIDE, features
 
-        data = read_bounded(item, opts.max_bytes)
-        if isinstance(data, ImageProblem):
-            yield Finding.problem(LABEL, data.status, data.reason)
-            return
-        decoded = decode_image(
-            data, ImageLimits(max_bytes=opts.max_bytes, max_pixels=opts.max_pixels)
-        )
+        decoded = read_and_decode(item, opts.max_bytes, opts.max_pixels)
         if isinstance(decoded, ImageProblem):
             yield Finding.problem(LABEL, decoded.status, decoded.reason)
             return
