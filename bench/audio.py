@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 
+from _provenance import commit
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -35,7 +37,6 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
@@ -128,23 +129,6 @@ def cpu_seconds(fn: Callable[[Path], None], paths: list[Path]) -> float:
     return time.process_time() - started
 
 
-def git_commit() -> str:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return done.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", type=int, default=120)
@@ -198,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             "voice_spoof_detect": rtf["voice_spoof_detect"] >= TARGET,
             "speaker_embed": rtf["speaker_embed"] >= TARGET,
         },
-        "commit": git_commit(),
+        "commit": commit(),
         "machine": {
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),

@@ -38,7 +38,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from _provenance import commit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -133,15 +133,6 @@ def generate(n_txs: int, seed: int) -> dict[str, dict[str, np.ndarray]]:
             "value": value[in_idx],
         },
     }
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> None:
@@ -242,7 +233,7 @@ def main() -> None:
     result = {
         "benchmark": "crypto",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(),
+        "commit": commit(),
         "machine": {
             "platform": platform.platform(),
             "cpus": os.cpu_count(),

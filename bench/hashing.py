@@ -37,6 +37,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _provenance import commit
+
 from vigil.services.cases import add_evidence, create_case
 from vigil.services.config import load_settings
 from vigil.services.workspace import open_workspace
@@ -157,23 +159,6 @@ def breakdown(paths: list[Path], scratch: Path) -> dict[str, float]:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def git_commit() -> str:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return done.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=1024, help="total size, MiB")
@@ -227,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "target": TARGET,
         "pass": ratio >= TARGET,
         "breakdown_seconds": pieces,
-        "commit": git_commit(),
+        "commit": commit(),
         "machine": {
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),

@@ -19,11 +19,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _provenance import commit
 
 from vigil.detectors.base import DetectorServices, load_registry
 from vigil.domain.model import Locator
@@ -82,19 +83,6 @@ def timed(run: Callable[[Evidence], object], images: list[Evidence], repeats: in
             run(item)
         runs.append(time.perf_counter() - started)
     return runs
-
-
-def commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        return head + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> None:

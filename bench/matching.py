@@ -33,10 +33,8 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _provenance import commit, machine
 
 from vigil.signals.hamming import HammingIndex, LinearScanIndex, MultiIndexHashIndex
 
@@ -243,46 +242,6 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "queries": args.queries,
         "results": rows,
     }
-
-
-def commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    except (OSError, ValueError, IndexError):
-        mem_kb = 0
-    info: dict[str, Any] = {
-        "platform": platform.platform(),
-        "cpu": model,
-        "cpu_count": os.cpu_count(),
-        "memory_gb": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-    }
-    try:
-        import faiss
-
-        info["faiss"] = faiss.__version__
-    except ImportError:
-        info["faiss"] = None
-    return info
 
 
 def verdict(sizes: list[dict[str, Any]]) -> dict[str, Any]:
