@@ -113,3 +113,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     html = next((tmp_path / "home" / "reports").glob("*.html"))
     assert "holiday_photo.jpg" in html.read_text()
     assert "positive" in result.stdout
+
+
+def test_train_dispatches_to_the_named_trainer(tmp_path: Path) -> None:
+    listed = vigil(tmp_path / "home", "train", "speaker", "--", "--help")
+    assert listed.returncode == 0 and "--data" in listed.stdout
+    assert vigil(tmp_path / "home", "train", "no-such-model").returncode == 2

@@ -599,6 +599,35 @@ def demo() -> None:
     out.print(f"HTML report: {html}\nJSON report: {js}")
 
 
+TRAINERS = {
+    "voice-spoof": "vigil.detectors.audio.train_spoof",
+    "speaker": "vigil.detectors.audio.train_speaker",
+    "image-synthetic": "vigil.detectors.image.train",
+    "text-scam": "vigil.detectors.text.train_scam",
+    "text-ai": "vigil.detectors.text.train_ai_text",
+    "email-forensics": "vigil.detectors.text.train_email_forensics",
+}
+
+
+@app.command(
+    "train",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def train(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help=", ".join(TRAINERS))],
+) -> None:
+    """Retrain a shipped model from ../shared/data (extra arguments go to the trainer;
+    `vigil train NAME -- --help` lists them). Writes the model and its card's numbers."""
+    import importlib
+
+    if model not in TRAINERS:
+        raise UsageError(f"no trainer {model!r}; one of {', '.join(TRAINERS)}")
+    status = importlib.import_module(TRAINERS[model]).main(list(ctx.args))
+    if status:
+        raise typer.Exit(status)
+
+
 @app.command("version")
 def version() -> None:
     """Print Vigil's version."""
