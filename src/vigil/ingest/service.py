@@ -285,7 +285,7 @@ class Ingestor:
             md5=blob.md5,
             sha1=blob.sha1,
             size=blob.size,
-            media_type=self._sniff(blob.sha256),
+            media_type=sniff_media_type(blob.head[:SNIFF_BYTES]),
             name=name,
             source=source,
             source_path=source_path,
@@ -323,10 +323,6 @@ class Ingestor:
             summary.added += 1
         summary.bytes_stored += 0 if blob.already_present else blob.size
         return item
-
-    def _sniff(self, sha256: str) -> str:
-        with self._blobs.open(sha256) as stream:
-            return sniff_media_type(stream.read(SNIFF_BYTES))
 
     # -- containers ------------------------------------------------------
     def _expand(

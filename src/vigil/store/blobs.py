@@ -23,6 +23,7 @@ from vigil.domain.errors import NotFoundError, StoreError
 __all__ = ["BlobStore", "StoredBlob", "CHUNK_SIZE", "hash_stream"]
 
 CHUNK_SIZE = 1 << 20
+HEAD_BYTES = 8192
 _PARALLEL_MIN = 64 << 10  # below this, thread hand-off costs more than it saves
 
 
@@ -33,6 +34,8 @@ class StoredBlob:
     sha1: str
     size: int
     already_present: bool
+    head: bytes = b""
+    """The first HEAD_BYTES bytes, kept so callers can sniff without re-reading."""
 
 
 class _Hashes:
@@ -49,8 +52,11 @@ class _Hashes:
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.sha1 = hashlib.sha1(usedforsecurity=False)
         self.size = 0
+        self.head = bytearray()
 
     def update_and_write(self, chunk: bytes, out: BinaryIO) -> None:
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
         self.size += len(chunk)
         if len(chunk) < _PARALLEL_MIN:
             for digest in (self.md5, self.sha1, self.sha256):
@@ -168,6 +174,7 @@ class BlobStore:
             sha1=hashes.sha1.hexdigest(),
             size=hashes.size,
             already_present=present,
+            head=bytes(hashes.head),
         )
 
     def rehash(self, sha256: str) -> str | None:
