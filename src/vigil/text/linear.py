@@ -51,6 +51,16 @@ class LinearTextModel:
     header: Mapping[str, Any]
 
     @classmethod
+    def from_package(cls, package: str, weights: str, header: str) -> LinearTextModel:
+        """A model shipped as package data (weights .npz and its JSON header)."""
+        from importlib.resources import files
+
+        root = files(package)
+        return cls.from_bytes(
+            root.joinpath(weights).read_bytes(), root.joinpath(header).read_bytes()
+        )
+
+    @classmethod
     def from_bytes(cls, weights_npz: bytes, header_json: bytes) -> LinearTextModel:
         """Load and check a model; ValueError when the files do not belong together."""
         import numpy as np

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from vigil.crypto._values import hex_quantity, load_json_bytes
@@ -534,20 +535,7 @@ class EthereumFileSource:
                 status, token_transfers = receipts.pop(tx.txid, (None, []))
                 tx, status_warnings = _with_status(tx, status, self.name)
                 yield from status_warnings
-                yield AccountTransaction(
-                    tx.chain,
-                    tx.txid,
-                    tx.from_address,
-                    tx.to_address,
-                    tx.value,
-                    tx.block_number,
-                    tx.block_hash,
-                    tx.timestamp,
-                    tx.position,
-                    tx.status,
-                    (*tx.transfers, *token_transfers),
-                    tx.source,
-                )
+                yield replace(tx, transfers=(*tx.transfers, *token_transfers))
         for _, (_, token_transfers) in sorted(receipts.items()):
             yield from token_transfers
         for name, data in replies.get("eth_getFilterLogs", []):
@@ -642,20 +630,7 @@ class EthereumRpcSource:
                     continue
                 tx, status_warnings = _with_status(tx, status, self.name)
                 yield from status_warnings
-                yield AccountTransaction(
-                    tx.chain,
-                    tx.txid,
-                    tx.from_address,
-                    tx.to_address,
-                    tx.value,
-                    tx.block_number,
-                    tx.block_hash,
-                    tx.timestamp,
-                    tx.position,
-                    tx.status,
-                    (*tx.transfers, *token_transfers),
-                    tx.source,
-                )
+                yield replace(tx, transfers=(*tx.transfers, *token_transfers))
             yield from self._traces(number, [t.txid for t in txs], header.timestamp)
 
     def _traces(

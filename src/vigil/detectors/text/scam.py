@@ -16,7 +16,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from importlib.resources import files
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -131,10 +130,7 @@ class ScamDetector(Detector):
         if self._model is None:
             from vigil.text.linear import LinearTextModel
 
-            root = files(_PACKAGE)
-            self._model = LinearTextModel.from_bytes(
-                root.joinpath(_MODEL).read_bytes(), root.joinpath(_HEADER).read_bytes()
-            )
+            self._model = LinearTextModel.from_package(_PACKAGE, _MODEL, _HEADER)
         return self._model
 
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
