@@ -180,3 +180,21 @@ def test_rehash_detects_an_altered_blob(blobs: BlobStore) -> None:
 def test_hash_stream_matches_hashlib() -> None:
     data = os.urandom(CHUNK_SIZE * 2 + 7)
     assert hash_stream(io.BytesIO(data)) == hashlib.sha256(data).hexdigest()
+
+
+def test_digest_matches_what_put_stores_without_storing(tmp_path: Path) -> None:
+    import io
+
+    store = BlobStore(tmp_path / "home")
+    data = os.urandom(3 << 20) + b"tail"
+    digested = store.digest(io.BytesIO(data))
+    stored = store.put_bytes(data)
+    assert (digested.sha256, digested.md5, digested.sha1, digested.size) == (
+        stored.sha256,
+        stored.md5,
+        stored.sha1,
+        stored.size,
+    )
+    assert digested.md5 == hashlib.md5(data).hexdigest()
+    assert digested.head == data[:8192]
+    assert len(list((tmp_path / "home" / "blobs").rglob("*"))) == 3  # ab/, ab/cd/, the blob

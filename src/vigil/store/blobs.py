@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import stat
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from vigil.domain.errors import NotFoundError, StoreError
 
@@ -41,9 +42,10 @@ class StoredBlob:
 class _Hashes:
     """SHA-256, MD5 and SHA-1 of one stream, computed side by side.
 
-    hashlib releases the GIL on large buffers, so MD5 (the slowest) and SHA-1
-    run on worker threads while this thread does SHA-256 and the write: with
-    two or more cores the three digests cost little more than the slowest.
+    hashlib releases the GIL on large buffers, so once a stream proves large
+    MD5 (the slowest) and SHA-1 each consume a queue of chunks on a worker
+    thread for the rest of the stream, while this thread does SHA-256 and the
+    write: the three digests cost little more than the slowest of them.
     """
 
     def __init__(self, pool: ThreadPoolExecutor) -> None:
@@ -53,21 +55,47 @@ class _Hashes:
         self.sha1 = hashlib.sha1(usedforsecurity=False)
         self.size = 0
         self.head = bytearray()
+        self._queues: list[queue.Queue[bytes | None]] = []
+        self._workers: list[Future[None]] = []
 
     def update_and_write(self, chunk: bytes, out: BinaryIO) -> None:
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
         self.size += len(chunk)
-        if len(chunk) < _PARALLEL_MIN:
-            for digest in (self.md5, self.sha1, self.sha256):
+        if not self._queues and len(chunk) < _PARALLEL_MIN:
+            for digest in (self.md5, self.sha1):
                 digest.update(chunk)
-            out.write(chunk)
-            return
-        side = [self._pool.submit(d.update, chunk) for d in (self.md5, self.sha1)]
+        else:
+            if not self._queues:
+                self._start()
+            for pending in self._queues:
+                pending.put(chunk)
         self.sha256.update(chunk)
         out.write(chunk)
-        for future in side:
-            future.result()
+
+    def _start(self) -> None:
+        for digest in (self.md5, self.sha1):
+            chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+            self._queues.append(chunks)
+            self._workers.append(self._pool.submit(_consume, digest, chunks))
+
+    def finish(self) -> None:
+        """Wait for the side digests; always call it, also when aborting."""
+        for pending in self._queues:
+            pending.put(None)
+        for worker in self._workers:
+            worker.result()
+        self._queues, self._workers = [], []
+
+
+class _NullSink:
+    def write(self, chunk: bytes) -> int:
+        return len(chunk)
+
+
+def _consume(digest: Any, chunks: queue.Queue[bytes | None]) -> None:
+    while (chunk := chunks.get()) is not None:
+        digest.update(chunk)
 
 
 def hash_stream(stream: BinaryIO) -> str:
@@ -92,7 +120,9 @@ class BlobStore:
 
     def _hashers(self) -> ThreadPoolExecutor:
         if self._hash_pool is None:
-            self._hash_pool = ThreadPoolExecutor(2, thread_name_prefix="vigil-hash")
+            self._hash_pool = ThreadPoolExecutor(
+                2, thread_name_prefix="vigil-hash"
+            )  # one per side digest
         return self._hash_pool
 
     def _start_writeback(self, path: Path) -> None:
@@ -133,8 +163,11 @@ class BlobStore:
         staging = Path(staging_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    hashes.update_and_write(chunk, out)
+                try:
+                    for chunk in chunks:
+                        hashes.update_and_write(chunk, out)
+                finally:
+                    hashes.finish()
                 out.flush()
                 if durable:
                     os.fsync(out.fileno())
@@ -142,6 +175,25 @@ class BlobStore:
         except BaseException:
             staging.unlink(missing_ok=True)
             raise
+
+    def digest(self, stream: BinaryIO) -> StoredBlob:
+        """SHA-256, MD5 and SHA-1 of a stream exactly as `put_stream` computes
+        them, without storing anything (quick checks, benchmarks)."""
+        hashes = _Hashes(self._hashers())
+        sink = _NullSink()
+        try:
+            while chunk := stream.read(CHUNK_SIZE):
+                hashes.update_and_write(chunk, sink)  # type: ignore[arg-type]
+        finally:
+            hashes.finish()
+        return StoredBlob(
+            sha256=hashes.sha256.hexdigest(),
+            md5=hashes.md5.hexdigest(),
+            sha1=hashes.sha1.hexdigest(),
+            size=hashes.size,
+            already_present=False,
+            head=bytes(hashes.head),
+        )
 
     def sync(self) -> None:
         """Make every blob written so far durable: background writebacks are
