@@ -198,3 +198,23 @@ def test_digest_matches_what_put_stores_without_storing(tmp_path: Path) -> None:
     assert digested.md5 == hashlib.md5(data).hexdigest()
     assert digested.head == data[:8192]
     assert len(list((tmp_path / "home" / "blobs").rglob("*"))) == 3  # ab/, ab/cd/, the blob
+
+
+def test_a_failing_write_raises_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    store = BlobStore(tmp_path / "home")
+
+    class FullDisk(io.BufferedWriter):
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            raise OSError(28, "No space left on device")
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode, buffering=0)))
+    with pytest.raises(OSError, match="No space left"):
+        store.put_bytes(os.urandom(40 << 20))
+    monkeypatch.undo()
+    assert not list((tmp_path / "home" / "staging").iterdir())
+    assert not list((tmp_path / "home" / "blobs").rglob("*"))

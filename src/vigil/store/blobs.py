@@ -13,11 +13,11 @@ import os
 import queue
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from vigil.domain.errors import NotFoundError, StoreError
 
@@ -25,6 +25,7 @@ __all__ = ["BlobStore", "StoredBlob", "CHUNK_SIZE", "hash_stream"]
 
 CHUNK_SIZE = 1 << 20
 HEAD_BYTES = 8192
+_SIDE_TASKS = 3  # MD5, SHA-1 and the write, each on a worker thread
 _PARALLEL_MIN = 64 << 10  # below this, thread hand-off costs more than it saves
 
 
@@ -42,10 +43,10 @@ class StoredBlob:
 class _Hashes:
     """SHA-256, MD5 and SHA-1 of one stream, computed side by side.
 
-    hashlib releases the GIL on large buffers, so once a stream proves large
-    MD5 (the slowest) and SHA-1 each consume a queue of chunks on a worker
-    thread for the rest of the stream, while this thread does SHA-256 and the
-    write: the three digests cost little more than the slowest of them.
+    hashlib and file writes release the GIL on large buffers, so once a stream
+    proves large, MD5 (the slowest), SHA-1 and the write each consume a queue
+    of chunks on a worker thread while this thread reads and does SHA-256:
+    the whole costs little more than its slowest part.
     """
 
     def __init__(self, pool: ThreadPoolExecutor) -> None:
@@ -65,27 +66,45 @@ class _Hashes:
         if not self._queues and len(chunk) < _PARALLEL_MIN:
             for digest in (self.md5, self.sha1):
                 digest.update(chunk)
+            out.write(chunk)
         else:
             if not self._queues:
-                self._start()
+                self._start(out)
             for pending in self._queues:
-                pending.put(chunk)
+                self._put(pending, chunk)
         self.sha256.update(chunk)
-        out.write(chunk)
 
-    def _start(self) -> None:
-        for digest in (self.md5, self.sha1):
+    def _start(self, out: BinaryIO) -> None:
+        """From here on MD5, SHA-1 and the write each run on their own thread."""
+        consumers = (self.md5.update, self.sha1.update, out.write)
+        assert len(consumers) == _SIDE_TASKS
+        for consumer in consumers:
             chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
             self._queues.append(chunks)
-            self._workers.append(self._pool.submit(_consume, digest, chunks))
+            self._workers.append(self._pool.submit(_consume, consumer, chunks))
+
+    def _put(self, pending: queue.Queue[bytes | None], item: bytes | None) -> None:
+        """Hand over a chunk; if a worker died (disk full on write), raise its
+        error instead of waiting forever on its full queue."""
+        while True:
+            try:
+                pending.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                for worker in self._workers:
+                    if worker.done():
+                        worker.result()
+                        raise RuntimeError("a hashing worker stopped early") from None
 
     def finish(self) -> None:
-        """Wait for the side digests; always call it, also when aborting."""
-        for pending in self._queues:
-            pending.put(None)
-        for worker in self._workers:
-            worker.result()
-        self._queues, self._workers = [], []
+        """Wait for the side tasks; always call it, also when aborting."""
+        try:
+            for pending in self._queues:
+                self._put(pending, None)
+        finally:
+            workers, self._queues, self._workers = self._workers, [], []
+            for worker in workers:
+                worker.result()
 
 
 class _NullSink:
@@ -93,9 +112,9 @@ class _NullSink:
         return len(chunk)
 
 
-def _consume(digest: Any, chunks: queue.Queue[bytes | None]) -> None:
+def _consume(consume: Callable[[bytes], object], chunks: queue.Queue[bytes | None]) -> None:
     while (chunk := chunks.get()) is not None:
-        digest.update(chunk)
+        consume(chunk)
 
 
 def hash_stream(stream: BinaryIO) -> str:
@@ -120,9 +139,8 @@ class BlobStore:
 
     def _hashers(self) -> ThreadPoolExecutor:
         if self._hash_pool is None:
-            self._hash_pool = ThreadPoolExecutor(
-                2, thread_name_prefix="vigil-hash"
-            )  # one per side digest
+            # each side task holds a worker for a whole stream: one worker each
+            self._hash_pool = ThreadPoolExecutor(_SIDE_TASKS, thread_name_prefix="vigil-hash")
         return self._hash_pool
 
     def _start_writeback(self, path: Path) -> None:
