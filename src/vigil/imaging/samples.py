@@ -153,8 +153,15 @@ def write_demo_images(folder: object) -> None:
 
 def c2pa_signed_jpeg() -> bytes | None:
     """A small JPEG signed with C2PA, declaring trainedAlgorithmicMedia, or
-    `None` when c2pa-python or cryptography is missing or signing fails.
-    The CA and leaf (EKU emailProtection) are generated in memory."""
+    `None` when c2pa-python or cryptography is missing or signing fails."""
+    signed = c2pa_signed_jpeg_with_ca()
+    return signed[0] if signed else None
+
+
+def c2pa_signed_jpeg_with_ca() -> tuple[bytes, bytes] | None:
+    """The signed JPEG and the PEM of the throwaway CA that issued its signer
+    (a trust anchor for validation tests). The CA and leaf (EKU
+    emailProtection) are generated in memory; no key is ever written."""
     try:
         import c2pa
         from cryptography import x509
@@ -261,4 +268,4 @@ def c2pa_signed_jpeg() -> bytes | None:
             builder.sign(signer, "image/jpeg", source, signed)
     except Exception:  # the native signer raises its own error tree; the demo goes on
         return None
-    return signed.getvalue()
+    return signed.getvalue(), ca.public_bytes(pem)

@@ -4,7 +4,6 @@ here with a throwaway CA and leaf, and the shared provenance fixtures."""
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import json
 from pathlib import Path
@@ -16,7 +15,12 @@ from image_test_helpers import run_detector
 
 from vigil.detectors.image.provenance import ImageProvenanceDetector
 from vigil.domain.model import Finding, Status, Verdict
-from vigil.imaging.samples import plain_png, sd_tagged_png, xmp_tagged_jpeg
+from vigil.imaging.samples import (
+    c2pa_signed_jpeg_with_ca,
+    plain_png,
+    sd_tagged_png,
+    xmp_tagged_jpeg,
+)
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -117,109 +121,11 @@ c2pa = pytest.importorskip("c2pa")
 x509 = pytest.importorskip("cryptography.x509")
 
 
-def _throwaway_signer() -> tuple[object, bytes]:
-    """A CA and a leaf (EKU emailProtection) made for this test; returns signer, CA PEM."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-
-    def name(cn: str) -> object:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Vigil tests"),
-            ]
-        )
-
-    def usage(**kw: bool) -> object:
-        flags = dict.fromkeys(
-            (
-                "digital_signature",
-                "content_commitment",
-                "key_encipherment",
-                "data_encipherment",
-                "key_agreement",
-                "key_cert_sign",
-                "crl_sign",
-                "encipher_only",
-                "decipher_only",
-            ),
-            False,
-        )
-        flags.update(kw)
-        return x509.KeyUsage(**flags)
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name("Vigil Test CA"))
-        .issuer_name(name("Vigil Test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(usage(key_cert_sign=True, crl_sign=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(name("Vigil Test Signer"))
-        .issuer_name(name("Vigil Test CA"))
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage(digital_signature=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    chain = leaf.public_bytes(pem) + ca.public_bytes(pem)
-    key = leaf_key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    info = c2pa.C2paSignerInfo(alg=b"es256", sign_cert=chain, private_key=key, ta_url=None)
-    return c2pa.Signer.from_info(info), ca.public_bytes(pem)
-
-
 @pytest.fixture(scope="module")
 def signed() -> tuple[bytes, bytes]:
-    signer, ca_pem = _throwaway_signer()
-    manifest = {
-        "claim_generator_info": [{"name": "vigil-tests", "version": "1.0"}],
-        "title": "generated.jpg",
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {
-                            "action": "c2pa.created",
-                            "digitalSourceType": "http://cv.iptc.org/newscodes/"
-                            "digitalsourcetype/trainedAlgorithmicMedia",
-                            "softwareAgent": {"name": "Test Generator"},
-                        }
-                    ]
-                },
-            }
-        ],
-    }
-    source = io.BytesIO()
-    Image.linear_gradient("L").resize((128, 96)).convert("RGB").save(source, "JPEG", quality=90)
-    source.seek(0)
-    out = io.BytesIO()
-    with c2pa.Builder(json.dumps(manifest)) as builder:
-        builder.sign(signer, "image/jpeg", source, out)
-    return out.getvalue(), ca_pem
+    made = c2pa_signed_jpeg_with_ca()
+    assert made is not None, "c2pa signing with a throwaway CA failed"
+    return made
 
 
 def test_signed_ai_asset_declares_ai_and_validates(signed: tuple[bytes, bytes]) -> None:
@@ -229,8 +135,8 @@ def test_signed_ai_asset_declares_ai_and_validates(signed: tuple[bytes, bytes]) 
     assert ai.verdict is Verdict.POSITIVE and ai.score == 1.0
     c2pa_details = ai.details["c2pa"]
     assert c2pa_details["ai_source_types"] == ["trainedAlgorithmicMedia"]  # type: ignore[index]
-    assert c2pa_details["signer_common_name"] == "Vigil Test Signer"  # type: ignore[index]
-    assert c2pa_details["actions"][0]["software_agent"] == "Test Generator"  # type: ignore[index]
+    assert c2pa_details["signer_common_name"] == "Vigil demo signer"  # type: ignore[index]
+    assert c2pa_details["actions"][0]["software_agent"] == "Vigil demo generator"  # type: ignore[index]
     invalid = _by_label(findings, INVALID)
     assert invalid.verdict is Verdict.NEGATIVE
     assert "untrusted" in invalid.explanation
