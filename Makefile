@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml scripts/system-packages.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# The local Ethereum node (ganache) for the adapter test, pinned by its lock
+# file; without npm the set-up goes on and that test skips.
+ETH_NODE := tools/eth-node
+ETH_NODE_STAMP := $(ETH_NODE)/node_modules/.package-lock.json
+
+$(ETH_NODE_STAMP): $(ETH_NODE)/package.json $(ETH_NODE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(ETH_NODE) --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the local Ethereum node test will be skipped"; fi
+
+setup: $(STAMP) $(ETH_NODE_STAMP)
 
 demo: setup
 	$(BIN)/vigil demo
@@ -35,4 +45,4 @@ bench: setup
 	$(BIN)/python bench/hashing.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(ETH_NODE)/node_modules
