@@ -268,6 +268,20 @@ def _backward_utxo(
     return result
 
 
+def _execution_order(position: str) -> tuple[int, ...]:
+    """Order of transfers inside one transaction: its own value first (it moves
+    before any code runs), then calls in trace order (pre-order: 0, 0_0, 0_1, 1)
+    and logs by index, compared as numbers ('log:9' before 'log:10'). Calls and
+    logs interleave in execution, but they move different assets (ETH, tokens)
+    and lots are kept per asset, so their relative order does not matter."""
+    kind, _, rest = position.partition(":")
+    rank = {"tx": 0, "trace": 1, "log": 2}.get(kind, 3)
+    try:
+        return (rank, *(int(p) for p in rest.split("_") if p))
+    except ValueError:
+        return (rank,)
+
+
 def _frame(**columns: Iterable[int]) -> dict[str, object]:
     import numpy as np
 
@@ -464,10 +478,18 @@ class _Tracer:
                    coalesce(t.position, 0)
             FROM transfers f JOIN txs t USING (tx_id)
             WHERE (f.from_id = ? OR f.to_id = ?) AND f.value IS NOT NULL
-            ORDER BY f.block_number NULLS FIRST, coalesce(t.position, 0), f.tx_id, f.position
             """,
             [address_id, address_id],
         ).fetchall()
+        rows.sort(
+            key=lambda r: (
+                r[6] is not None,
+                r[6] or 0,
+                int(r[7]),
+                int(r[0]),
+                _execution_order(str(r[1])),
+            )
+        )
         ledger: list[tuple[tuple[int, ...], int, str, int, int, int]] = []
         for order, (tx_id, position, asset, from_id, to_id, value, _, _) in enumerate(rows):
             ledger.append(

@@ -1,6 +1,8 @@
 """Ethereum JSON-RPC: blocks with full transactions, receipts (ERC-20
-`Transfer` logs, status), Parity `trace_block` and geth `callTracer` traces
-(internal value transfers), from a live node or from saved replies.
+`Transfer` logs, status, created contract), and internal value transfers from
+Parity `trace_block`, geth `callTracer` or, where a node has neither (ganache,
+a geth without tracers), the opcode-level struct logs of `debug_traceTransaction`,
+from a live node or from saved replies.
 
 A reverted transaction (receipt status 0) or an errored call moves no value:
 it gives no transfer, and a warning when it carried value.
@@ -9,8 +11,8 @@ it gives no transfer, and a warning when it carried value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vigil.crypto._values import hex_quantity, load_json_bytes
@@ -23,7 +25,12 @@ from vigil.crypto.model import (
     TransferKind,
     WarningCode,
 )
-from vigil.crypto.sources.http import JsonRpcClient, NodeError, is_rpc_envelope
+from vigil.crypto.sources.http import (
+    JsonRpcClient,
+    MethodUnavailable,
+    NodeError,
+    is_rpc_envelope,
+)
 from vigil.domain.model import JsonValue
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "parse_eth_receipt",
     "parse_geth_call_traces",
     "parse_parity_traces",
+    "parse_struct_logs",
 ]
 
 ERC20_TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -441,6 +449,223 @@ def parse_geth_call_traces(
     return transfers, warnings
 
 
+_CALL_OPS = frozenset({"CALL", "CALLCODE", "DELEGATECALL", "STATICCALL", "CREATE", "CREATE2"})
+_STRUCT_LOG_OPTIONS: dict[str, JsonValue] = {"disableStorage": True, "disableMemory": True}
+"""Only the stack is needed; storage and memory make the reply many times larger."""
+
+
+@dataclass(slots=True, eq=False)
+class _Frame:
+    """A call frame met while walking struct logs."""
+
+    address: str | None
+    """The account whose balance the frame spends; None for a contract
+    creation until it returns its address."""
+    path: tuple[int, ...]
+    children: int = 0
+    moves: list[_Move] = field(default_factory=list)
+    """Value moved by this frame and by its children that succeeded."""
+
+
+@dataclass(slots=True, eq=False)
+class _Move:
+    path: tuple[int, ...]
+    sender: _Frame
+    receiver: _Frame | str
+    value: int
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A call made at some depth, waiting for its result (the stack top of the
+    next step at that depth: 0/1, or the created address)."""
+
+    move: _Move | None
+    child: _Frame
+    creates: bool
+
+
+def _stack_word(stack: object, from_top: int) -> int | None:
+    if not isinstance(stack, list) or len(stack) < from_top:
+        return None
+    word = stack[-from_top]
+    try:
+        return int(word, 16) if isinstance(word, str) else None
+    except ValueError:
+        return None
+
+
+def _word_address(word: int | None) -> str | None:
+    return f"0x{word:040x}" if word is not None and 0 <= word < 1 << 160 else None
+
+
+def parse_struct_logs(
+    raw: JsonValue,
+    tx: AccountTransaction,
+    *,
+    source: str = "",
+    timestamp: int | None = None,
+) -> tuple[list[Transfer], list[ChainWarning]]:
+    """debug_traceTransaction with the default struct logger (one entry per
+    opcode with depth and stack): the value moved by CALL and CREATE inside
+    the transaction, with the trace path of each call as its position.
+
+    A call's success is the stack top of the next step at the caller's depth;
+    a failed call undoes its own value and everything below it. `tx` must carry
+    the receipt status and, for a creation, the created address. A self-destruct
+    sends a balance struct logs do not show: warned, not guessed."""
+    logs = raw.get("structLogs") if isinstance(raw, Mapping) else None
+    if not isinstance(logs, list):
+        return [], [
+            _warn(WarningCode.MALFORMED, "struct-log trace has no structLogs", source, tx.txid)
+        ]
+    if not logs or tx.status == 0 or (isinstance(raw, Mapping) and raw.get("failed") is True):
+        return [], []
+    if tx.to_address is None:
+        return [], [
+            _warn(
+                WarningCode.MALFORMED,
+                "contract creation without a created address: internal transfers skipped",
+                source,
+                tx.txid,
+            )
+        ]
+    root = _Frame(tx.to_address, ())
+    frames = [root]
+    pending: dict[int, _Pending] = {}
+    warnings: list[ChainWarning] = []
+    for step in logs:
+        depth = step.get("depth") if isinstance(step, Mapping) else None
+        if not isinstance(depth, int) or not 1 <= depth <= len(frames) + 1:
+            warnings.append(
+                _warn(
+                    WarningCode.MALFORMED,
+                    "struct logs with an impossible call depth: internal transfers skipped",
+                    source,
+                    tx.txid,
+                )
+            )
+            return [], warnings
+        assert isinstance(step, Mapping)
+        if depth == len(frames) + 1:
+            if len(frames) not in pending:
+                warnings.append(
+                    _warn(
+                        WarningCode.MALFORMED,
+                        "struct logs enter a call frame no call opened: internal transfers skipped",
+                        source,
+                        tx.txid,
+                    )
+                )
+                return [], warnings
+            frames.append(pending[len(frames)].child)
+        while depth < len(frames):
+            pending.pop(len(frames), None)  # a call left unanswered: its frame halted
+            frames.pop()
+        stack = step.get("stack")
+        if depth in pending:
+            _settle(
+                pending.pop(depth), frames[-1], _stack_word(stack, 1), source, tx.txid, warnings
+            )
+        op = str(step.get("op") or "").upper()
+        frame = frames[-1]
+        if op in _CALL_OPS:
+            pending[depth] = _open_call(op, frame, stack)
+        elif op in ("SELFDESTRUCT", "SUICIDE"):
+            frame.children += 1
+            warnings.append(
+                _warn(
+                    WarningCode.MALFORMED,
+                    f"self-destruct at {list((*frame.path, frame.children - 1))}: struct logs do "
+                    "not show the balance it sent (use a node with trace_block or callTracer)",
+                    source,
+                    tx.txid,
+                )
+            )
+    return _emit_moves(root, tx, source, timestamp, warnings), warnings
+
+
+def _open_call(op: str, frame: _Frame, stack: object) -> _Pending:
+    path = (*frame.path, frame.children)
+    frame.children += 1
+    if op in ("CREATE", "CREATE2"):
+        child = _Frame(None, path)
+        value = _stack_word(stack, 1) or 0
+        return _Pending(_Move(path, frame, child, value) if value else None, child, True)
+    target = _word_address(_stack_word(stack, 2))
+    if op in ("DELEGATECALL", "CALLCODE"):  # code of another account run on this one's balance
+        return _Pending(None, _Frame(frame.address, path), False)
+    value = (_stack_word(stack, 3) or 0) if op == "CALL" else 0  # STATICCALL moves nothing
+    child = _Frame(target, path)
+    move = _Move(path, frame, target, value) if value and target is not None else None
+    return _Pending(move, child, False)
+
+
+def _settle(
+    call: _Pending,
+    caller: _Frame,
+    result: int | None,
+    source: str,
+    txid: str,
+    warnings: list[ChainWarning],
+) -> None:
+    """Keep a returned call's value moves in its caller, or drop them if it failed."""
+    moves = ([call.move] if call.move is not None else []) + call.child.moves
+    if call.creates and result:
+        call.child.address = _word_address(result)
+    if result:
+        caller.moves.extend(moves)
+    elif moves:
+        warnings.append(
+            _warn(
+                WarningCode.FAILED_TX,
+                f"call at {list(call.child.path)} failed: the value it and its callees "
+                "sent did not move",
+                source,
+                txid,
+            )
+        )
+
+
+def _emit_moves(
+    root: _Frame,
+    tx: AccountTransaction,
+    source: str,
+    timestamp: int | None,
+    warnings: list[ChainWarning],
+) -> list[Transfer]:
+    transfers = []
+    for move in root.moves:
+        receiver = move.receiver if isinstance(move.receiver, str) else move.receiver.address
+        position = "trace:" + "_".join(str(p) for p in move.path)
+        if move.sender.address is None or receiver is None:
+            warnings.append(
+                _warn(
+                    WarningCode.MALFORMED,
+                    f"{position}: sender or receiver unknown",
+                    source,
+                    tx.txid,
+                )
+            )
+            continue
+        transfers.append(
+            Transfer(
+                tx.chain,
+                tx.txid,
+                TransferKind.INTERNAL,
+                "ETH",
+                move.sender.address,
+                receiver,
+                move.value,
+                tx.block_number,
+                timestamp,
+                position,
+                source,
+            )
+        )
+    return transfers
+
+
 def _unwrap(data: JsonValue, name: str, source: str) -> tuple[JsonValue, ChainWarning | None]:
     if is_rpc_envelope(data):
         assert isinstance(data, Mapping)
@@ -450,11 +675,36 @@ def _unwrap(data: JsonValue, name: str, source: str) -> tuple[JsonValue, ChainWa
     return data, None
 
 
+def _created_address(receipt: JsonValue) -> str | None:
+    return _address(receipt.get("contractAddress")) if isinstance(receipt, Mapping) else None
+
+
 def _with_status(
-    tx: AccountTransaction, status: int | None, source: str
+    tx: AccountTransaction, status: int | None, source: str, created: str | None = None
 ) -> tuple[AccountTransaction, list[ChainWarning]]:
+    """The transaction with its receipt's status and, for a contract creation,
+    the created address (blocks give `to: null`; only Parity adds `creates`)."""
     warnings: list[ChainWarning] = []
     transfers = tx.transfers
+    receiver = tx.to_address
+    if receiver is None and created is not None:
+        receiver = created
+        if tx.value > 0:
+            transfers = (
+                Transfer(
+                    tx.chain,
+                    tx.txid,
+                    TransferKind.NATIVE,
+                    "ETH",
+                    tx.from_address,
+                    created,
+                    tx.value,
+                    tx.block_number,
+                    tx.timestamp,
+                    "tx",
+                    tx.source,
+                ),
+            )
     if status == 0:
         if tx.value:
             warnings.append(
@@ -466,23 +716,7 @@ def _with_status(
                 )
             )
         transfers = ()
-    return (
-        AccountTransaction(
-            tx.chain,
-            tx.txid,
-            tx.from_address,
-            tx.to_address,
-            tx.value,
-            tx.block_number,
-            tx.block_hash,
-            tx.timestamp,
-            tx.position,
-            status,
-            transfers,
-            tx.source,
-        ),
-        warnings,
-    )
+    return replace(tx, to_address=receiver, status=status, transfers=transfers), warnings
 
 
 class EthereumFileSource:
@@ -511,14 +745,14 @@ class EthereumFileSource:
                 yield warning
                 continue
             replies.setdefault(method, []).append((path.name, data))
-        receipts: dict[str, tuple[int | None, list[Transfer]]] = {}
+        receipts: dict[str, tuple[int | None, list[Transfer], str | None]] = {}
         for name, data in replies.get("eth_getTransactionReceipt", []):
             txid, status, transfers, warnings = parse_eth_receipt(
                 data, chain=self.chain, source=f"{self.name}/{name}"
             )
             yield from warnings
             if txid is not None:
-                receipts[txid] = (status, transfers)
+                receipts[txid] = (status, transfers, _created_address(data))
         block_txs: dict[int, list[str]] = {}
         timestamps: dict[int, int | None] = {}
         for name, data in replies.get("eth_getBlockByNumber", []):
@@ -532,11 +766,11 @@ class EthereumFileSource:
             block_txs[header.height] = [t.txid for t in txs]
             timestamps[header.height] = header.timestamp
             for tx in txs:
-                status, token_transfers = receipts.pop(tx.txid, (None, []))
-                tx, status_warnings = _with_status(tx, status, self.name)
+                status, token_transfers, created = receipts.pop(tx.txid, (None, [], None))
+                tx, status_warnings = _with_status(tx, status, self.name, created)
                 yield from status_warnings
                 yield replace(tx, transfers=(*tx.transfers, *token_transfers))
-        for _, (_, token_transfers) in sorted(receipts.items()):
+        for _, (_, token_transfers, _) in sorted(receipts.items()):
             yield from token_transfers
         for name, data in replies.get("eth_getFilterLogs", []):
             if not isinstance(data, list):
@@ -566,9 +800,17 @@ class EthereumFileSource:
             yield from transfers
 
 
+TRACE_MODES = (None, "parity", "geth", "structlog")
+
+
 class EthereumRpcSource:
     """Blocks start..stop from an Ethereum node: transactions, receipts (status,
-    ERC-20 transfers) and, if asked, internal transfers from traces."""
+    ERC-20 transfers, created contracts) and, if asked, internal transfers from
+    traces: `parity` (trace_block), `geth` (debug_traceBlockByNumber with
+    callTracer) or `structlog` (debug_traceTransaction per transaction, which
+    every geth-like node and ganache offer). A node without the block tracer
+    asked for falls back to struct logs, and one without those imports no
+    internal transfers; each step down is one warning."""
 
     def __init__(
         self,
@@ -579,8 +821,8 @@ class EthereumRpcSource:
         chain: str = "ethereum",
         traces: str | None = None,
     ):
-        if traces not in (None, "parity", "geth"):
-            raise ValueError("traces must be None, 'parity' or 'geth'")
+        if traces not in TRACE_MODES:
+            raise ValueError("traces must be None, 'parity', 'geth' or 'structlog'")
         self.client = client
         self.start, self.stop = start, stop
         self.chain = chain
@@ -588,6 +830,7 @@ class EthereumRpcSource:
         self.name = f"ethereum-rpc:{client.url}"
 
     def records(self) -> Iterator[ChainRecord]:
+        traces = self.traces
         for number in range(self.start, self.stop + 1):
             try:
                 raw = self.client.call("eth_getBlockByNumber", [hex(number), True])
@@ -606,58 +849,88 @@ class EthereumRpcSource:
                 )
                 continue
             yield header
+            done: list[AccountTransaction] = []
             for tx in txs:
-                try:
-                    receipt = self.client.call("eth_getTransactionReceipt", [tx.txid])
-                except NodeError as exc:
-                    yield _warn(
-                        WarningCode.RPC_ERROR, f"receipt {tx.txid}: {exc}", self.name, tx.txid
-                    )
-                    yield tx
-                    continue
-                txid, status, token_transfers, receipt_warnings = parse_eth_receipt(
-                    receipt, chain=self.chain, source=self.name, timestamp=header.timestamp
-                )
-                yield from receipt_warnings
-                if txid != tx.txid:
-                    yield _warn(
-                        WarningCode.MALFORMED,
-                        f"receipt is for {txid}, not {tx.txid}",
-                        self.name,
-                        tx.txid,
-                    )
-                    yield tx
-                    continue
-                tx, status_warnings = _with_status(tx, status, self.name)
-                yield from status_warnings
-                yield replace(tx, transfers=(*tx.transfers, *token_transfers))
-            yield from self._traces(number, [t.txid for t in txs], header.timestamp)
+                tx = yield from self._with_receipt(tx, header.timestamp)
+                yield tx
+                done.append(tx)
+            traces = yield from self._traces(traces, number, done, header.timestamp)
+
+    def _with_receipt(
+        self, tx: AccountTransaction, timestamp: int | None
+    ) -> Generator[ChainWarning, None, AccountTransaction]:
+        try:
+            receipt = self.client.call("eth_getTransactionReceipt", [tx.txid])
+        except NodeError as exc:
+            yield _warn(WarningCode.RPC_ERROR, f"receipt {tx.txid}: {exc}", self.name, tx.txid)
+            return tx
+        txid, status, token_transfers, warnings = parse_eth_receipt(
+            receipt, chain=self.chain, source=self.name, timestamp=timestamp
+        )
+        yield from warnings
+        if txid != tx.txid:
+            yield _warn(
+                WarningCode.MALFORMED, f"receipt is for {txid}, not {tx.txid}", self.name, tx.txid
+            )
+            return tx
+        tx, status_warnings = _with_status(tx, status, self.name, _created_address(receipt))
+        yield from status_warnings
+        return replace(tx, transfers=(*tx.transfers, *token_transfers))
 
     def _traces(
-        self, number: int, hashes: list[str], timestamp: int | None
-    ) -> Iterator[ChainRecord]:
-        if self.traces is None or not hashes:
-            return
-        try:
-            if self.traces == "parity":
-                raw = self.client.call("trace_block", [hex(number)])
-                transfers, warnings = parse_parity_traces(
-                    raw, chain=self.chain, source=self.name, timestamp=timestamp
+        self, mode: str | None, number: int, txs: list[AccountTransaction], timestamp: int | None
+    ) -> Generator[ChainRecord, None, str | None]:
+        """Internal transfers of one block; returns the mode for the next block."""
+        if mode is None or not txs:
+            return mode
+        if mode in ("parity", "geth"):
+            try:
+                transfers, warnings = self._block_traces(mode, number, txs, timestamp)
+            except MethodUnavailable as exc:
+                yield _warn(
+                    WarningCode.RPC_ERROR,
+                    f"{exc}: internal transfers come from debug_traceTransaction struct logs "
+                    "instead (one call per transaction)",
+                    self.name,
                 )
+                mode = "structlog"
+            except NodeError as exc:
+                yield _warn(WarningCode.RPC_ERROR, f"traces of block {number}: {exc}", self.name)
+                return mode
             else:
-                raw = self.client.call(
-                    "debug_traceBlockByNumber", [hex(number), {"tracer": "callTracer"}]
+                yield from warnings
+                yield from transfers
+                return mode
+        for tx in txs:
+            try:
+                raw = self.client.call("debug_traceTransaction", [tx.txid, _STRUCT_LOG_OPTIONS])
+            except MethodUnavailable as exc:
+                yield _warn(
+                    WarningCode.RPC_ERROR,
+                    f"{exc}: internal transfers (value moved by contracts) are not imported",
+                    self.name,
                 )
-                transfers, warnings = parse_geth_call_traces(
-                    raw,
-                    hashes,
-                    block_number=number,
-                    chain=self.chain,
-                    source=self.name,
-                    timestamp=timestamp,
-                )
-        except NodeError as exc:
-            yield _warn(WarningCode.RPC_ERROR, f"traces of block {number}: {exc}", self.name)
-            return
-        yield from warnings
-        yield from transfers
+                return None
+            except NodeError as exc:
+                yield _warn(WarningCode.RPC_ERROR, f"trace of {tx.txid}: {exc}", self.name, tx.txid)
+                continue
+            transfers, warnings = parse_struct_logs(raw, tx, source=self.name, timestamp=timestamp)
+            yield from warnings
+            yield from transfers
+        return mode
+
+    def _block_traces(
+        self, mode: str, number: int, txs: list[AccountTransaction], timestamp: int | None
+    ) -> tuple[list[Transfer], list[ChainWarning]]:
+        if mode == "parity":
+            raw = self.client.call("trace_block", [hex(number)])
+            return parse_parity_traces(raw, chain=self.chain, source=self.name, timestamp=timestamp)
+        raw = self.client.call("debug_traceBlockByNumber", [hex(number), {"tracer": "callTracer"}])
+        return parse_geth_call_traces(
+            raw,
+            [t.txid for t in txs],
+            block_number=number,
+            chain=self.chain,
+            source=self.name,
+            timestamp=timestamp,
+        )

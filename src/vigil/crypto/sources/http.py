@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -23,6 +25,7 @@ from vigil.domain.model import JsonValue
 __all__ = [
     "HttpResponse",
     "JsonRpcClient",
+    "MethodUnavailable",
     "NodeError",
     "Transport",
     "UrllibTransport",
@@ -36,6 +39,17 @@ class NodeError(VigilError):
     """A node could not be reached, or answered with an error or garbage."""
 
     exit_code = 1
+
+
+class MethodUnavailable(NodeError):
+    """The node does not offer the method (JSON-RPC -32601, or the 'does not
+    exist/is not available' text geth, erigon and ganache send)."""
+
+
+_UNAVAILABLE = re.compile(
+    r"method .*(does not exist|not available|not found|not supported)|method not found",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +126,8 @@ class JsonRpcClient:
 
     def call(self, method: str, params: Sequence[JsonValue] = ()) -> JsonValue:
         """The `result` of one call. Raises NodeError for transport failures,
-        HTTP errors without a JSON-RPC body, error objects and malformed replies."""
-        import json
-
+        HTTP errors without a JSON-RPC body, error objects and malformed replies;
+        MethodUnavailable when the node lacks the method."""
         request_id = next(self._ids)
         payload = json.dumps(
             {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)},
@@ -132,6 +145,9 @@ class JsonRpcClient:
         error = reply.get("error")
         if error is not None:
             message = error.get("message") if isinstance(error, Mapping) else error
+            code = error.get("code") if isinstance(error, Mapping) else None
+            if code == -32601 or _UNAVAILABLE.search(str(message)):
+                raise MethodUnavailable(f"{method}: the node does not offer it ({message})")
             raise NodeError(f"{method}: node error: {message}")
         if response.status >= 400:
             raise NodeError(f"{method}: HTTP {response.status}")
