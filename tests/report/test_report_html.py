@@ -46,7 +46,7 @@ def _report(artefacts: list[dict], verification: dict | None = None) -> dict:
         "artefacts": artefacts,
     }
     return {
-        "schema_version": "1.0.0",
+        "schema_version": "1.1.0",
         "generated_at": "now",
         "vigil_version": "0.1.0",
         "label_vocabulary_version": "1.0.0",
@@ -56,6 +56,7 @@ def _report(artefacts: list[dict], verification: dict | None = None) -> dict:
             "items_seized": 1,
             "items_derived": 0,
             "findings": 1,
+            "findings_superseded": 0,
             "findings_by_verdict": {"positive": 1, "negative": 0, "inconclusive": 0},
             "findings_by_status": {"ok": 1},
             "warnings": 0,

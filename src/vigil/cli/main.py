@@ -180,12 +180,15 @@ def findings(
     case: str,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     hide_known_good: Annotated[bool, typer.Option(help="Hide items on known-good sets.")] = False,
+    include_superseded: Annotated[
+        bool, typer.Option("--all", help="Also list findings superseded by later runs.")
+    ] = False,
 ) -> None:
-    """List a case's findings with their provenance."""
+    """List a case's findings with their provenance (the latest run of each detector)."""
     from vigil.services.findings import case_findings
 
     with _workspace() as ws:
-        rows = case_findings(ws, case, hide_known_good)
+        rows = case_findings(ws, case, hide_known_good, include_superseded)
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -88,6 +88,9 @@ class Detector(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     """Importable modules an extra provides; missing ones make it unavailable."""
     install_hint: ClassVar[str] = ""
+    reference_data: ClassVar[tuple[str, ...]] = ()
+    """The `DetectorServices` fields it consults ("hash_sets", "banks",
+    "voices"); when their contents change, its earlier results are stale."""
     Options: ClassVar[type[DetectorOptions]] = DetectorOptions
 
     def __init__(self, services: DetectorServices) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +32,9 @@ __all__ = [
     "Provenance",
     "Status",
     "Verdict",
+    "current_findings",
+    "format_time_span",
+    "parse_time_span",
 ]
 
 JsonValue: TypeAlias = (
@@ -60,8 +63,9 @@ class Status(StrEnum):
 class LocatorStep:
     """One hop from a container to what it holds.
 
-    kind is one of: path, archive_member, mime_part, mbox_message, decompressed,
-    chat_message, page, frame, time_span, byte_range, pixel_box, char_span.
+    kind is one of: path, stream (a live source: URL, device, screen region),
+    archive_member, mime_part, mbox_message, decompressed, chat_message, page,
+    frame, time_span, byte_range, pixel_box, char_span.
     """
 
     kind: str
@@ -80,6 +84,10 @@ class Locator:
     def child(self, kind: str, value: str) -> Locator:
         return Locator((*self.steps, LocatorStep(kind, value)))
 
+    def time_span(self, start_s: float, end_s: float) -> Locator:
+        """A span of media time inside this item (see `format_time_span`)."""
+        return self.child("time_span", format_time_span(start_s, end_s))
+
     def extend(self, other: Locator) -> Locator:
         return Locator((*self.steps, *other.steps))
 
@@ -92,6 +100,24 @@ class Locator:
 
     def __str__(self) -> str:
         return " > ".join(str(s) for s in self.steps) or "(top)"
+
+
+def format_time_span(start_s: float, end_s: float) -> str:
+    """The value of a `time_span` step: seconds from the start of the media,
+    3 decimals, as "start-end" ("12.000-12.040")."""
+    return f"{start_s:.3f}-{end_s:.3f}"
+
+
+def parse_time_span(value: str) -> tuple[float, float] | None:
+    """(start, end) seconds of a `time_span` value; None when it is not one."""
+    start, sep, end = value.partition("-")
+    try:
+        span = (float(start), float(end))
+    except ValueError:
+        return None
+    if not sep or not all(math.isfinite(v) for v in span) or span[1] < span[0]:
+        return None
+    return span
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +271,27 @@ class FindingRecord:
     finding: Finding
     provenance: Provenance
     artefacts: tuple[ArtefactRef, ...] = ()
+
+
+def current_findings(records: Iterable[FindingRecord]) -> list[FindingRecord]:
+    """The findings of the latest run of each detector on each item, in order.
+
+    Earlier runs (an older detector version, other options, reference data
+    since changed) stay in the store as history; they are superseded here.
+    """
+    records = list(records)
+    latest: dict[tuple[str, str], tuple[datetime, str]] = {}
+    for record in records:
+        key = (record.item_id, record.provenance.detector)
+        stamp = (record.provenance.started_at, record.provenance.run_id)
+        if key not in latest or stamp > latest[key]:
+            latest[key] = stamp
+    return [
+        r
+        for r in records
+        if latest[(r.item_id, r.provenance.detector)]
+        == (r.provenance.started_at, r.provenance.run_id)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from vigil.domain.model import (
     Locator,
     Provenance,
     Verdict,
+    current_findings,
 )
 from vigil.store import BlobStore, MetadataStore
 
@@ -39,7 +40,7 @@ __all__ = ["REPORT_SCHEMA_VERSION", "VerificationSummary", "build_report"]
 
 log = logging.getLogger(__name__)
 
-REPORT_SCHEMA_VERSION = "1.0.0"
+REPORT_SCHEMA_VERSION = "1.1.0"
 """Version of the report's JSON layout; major bump when a key changes meaning."""
 
 Report = dict[str, JsonValue]
@@ -67,7 +68,8 @@ def build_report(
     """Everything the store knows about `case`, ready for `json.dumps`."""
     items = _tree_order(store.list_items(case.id))
     depths = _depths(items)
-    records = store.list_findings(case.id)
+    history = store.list_findings(case.id)
+    records = current_findings(history)
     warnings = store.list_warnings(case.id)
     custody = sorted(store.list_custody(case.id), key=lambda e: e.seq)
     names = {item.id: item.name for item in items}
@@ -78,14 +80,14 @@ def build_report(
         "vigil_version": __version__,
         "label_vocabulary_version": vocabulary_version(),
         "case": _case(case),
-        "counts": _counts(items, records, warnings, custody),
+        "counts": _counts(items, records, warnings, custody, len(history) - len(records)),
         "verification": _verification(verification),
         "evidence": [
             _item(item, depths[item.id], names, flags.get(item.id, False)) for item in items
         ],
         "warnings": [_warning(w, names) for w in sorted(warnings, key=_warning_key)],
         "findings": _findings_by_item(items, records, blobs),
-        "detectors": _detectors(records, registry),
+        "detectors": _detectors(history, registry),
         "custody": [_custody(entry) for entry in custody],
     }
 
@@ -126,6 +128,7 @@ def _counts(
     records: Sequence[FindingRecord],
     warnings: Sequence[ItemWarning],
     custody: Sequence[CustodyEntry],
+    superseded: int,
 ) -> Report:
     verdicts = Counter(r.finding.verdict.value for r in records)
     statuses = Counter(r.finding.status.value for r in records)
@@ -134,6 +137,7 @@ def _counts(
         "items_seized": sum(1 for i in items if i.parent_id is None),
         "items_derived": sum(1 for i in items if i.parent_id is not None),
         "findings": len(records),
+        "findings_superseded": superseded,
         "findings_by_verdict": {v.value: verdicts.get(v.value, 0) for v in Verdict},
         "findings_by_status": {k: statuses[k] for k in sorted(statuses)},
         "warnings": len(warnings),

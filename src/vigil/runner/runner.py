@@ -3,6 +3,7 @@ hands jobs to a backend, stamps provenance and stores results atomically."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import Counter
@@ -42,6 +43,15 @@ class _Plan:
     options: DetectorOptions
     digest: str
     model_sha256: str | None
+    reference_digest: str | None
+    """Digest of the reference data (banks, hash sets, voices) it consults."""
+
+    @property
+    def done_digest(self) -> str:
+        """What makes an earlier result reusable: options and reference data."""
+        if self.reference_digest is None:
+            return self.digest
+        return hashlib.sha256(f"{self.digest}|{self.reference_digest}".encode()).hexdigest()
 
 
 class AnalysisRunner:
@@ -65,10 +75,13 @@ class AnalysisRunner:
         detector_names: Sequence[str] = (),
         options: Mapping[str, dict[str, object]] | None = None,
         progress: Progress | None = None,
+        reference_state: Mapping[str, str] | None = None,
     ) -> RunSummary:
+        """`reference_state` digests the hash sets, banks and voices detectors
+        consult; a detector re-runs on an item when the data it uses changed."""
         # options are validated before any item is read
         plans = [
-            _plan(cls, (options or {}).get(cls.name))
+            _plan(cls, (options or {}).get(cls.name), reference_state or {})
             for cls in self._registry.select(detector_names)
         ]
         summary = RunSummary(run_id=str(uuid.uuid4()))
@@ -165,6 +178,7 @@ class AnalysisRunner:
                 "version": plan.detector.version,
                 "model_sha256": provenance.model_sha256,
                 "options_digest": plan.digest,
+                "reference_digest": plan.reference_digest,
                 "run_id": summary.run_id,
                 "findings": [f"{r.finding.label}:{r.finding.verdict.value}" for r in records],
             },
@@ -194,10 +208,25 @@ class AnalysisRunner:
         )
 
 
-def _plan(cls: type[Detector], given: dict[str, object] | None) -> _Plan:
+def _plan(
+    cls: type[Detector], given: dict[str, object] | None, reference_state: Mapping[str, str]
+) -> _Plan:
     options = cls.parse_options(given)
-    return _Plan(cls, options, options_digest(options), cls.model_sha256())
+    return _Plan(
+        cls,
+        options,
+        options_digest(options),
+        cls.model_sha256(),
+        _reference_digest(cls.reference_data, reference_state),
+    )
+
+
+def _reference_digest(used: tuple[str, ...], state: Mapping[str, str]) -> str | None:
+    if not used:
+        return None
+    joined = "|".join(f"{name}={state.get(name, '')}" for name in sorted(used))
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def _key(item_id: str, plan: _Plan) -> AnalysisKey:
-    return AnalysisKey(item_id, plan.detector.name, plan.detector.version, plan.digest)
+    return AnalysisKey(item_id, plan.detector.name, plan.detector.version, plan.done_digest)

@@ -11,6 +11,7 @@ from vigil.runner import (
     ProcessPoolBackend,
     RunSummary,
 )
+from vigil.services.reference import reference_state
 from vigil.services.triage import auto_flag_known_content
 from vigil.services.workspace import Workspace, bank_matcher
 from vigil.store import SqlMetadataStore
@@ -28,7 +29,7 @@ def analyze_case(
 ) -> RunSummary:
     case = ws.store.get_case(case_ref)
     runner = AnalysisRunner(ws.store, ws.blobs, ws.registry, backend or _backend(ws), ws.actor)
-    summary = runner.run(case, detectors, options, progress)
+    summary = runner.run(case, detectors, options, progress, reference_state(ws, case))
     auto_flag_known_content(ws, case.id)
     return summary
 

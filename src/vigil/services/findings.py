@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from vigil.domain.model import current_findings
 from vigil.services.workspace import Workspace
 
 __all__ = ["case_findings"]
 
 
-def case_findings(ws: Workspace, case_ref: str, hide_known_good: bool) -> list[dict[str, object]]:
+def case_findings(
+    ws: Workspace, case_ref: str, hide_known_good: bool, include_superseded: bool = False
+) -> list[dict[str, object]]:
     case = ws.store.get_case(case_ref)
     items = {item.id: item for item in ws.store.list_items(case.id)}
     records = ws.store.list_findings(case.id)
+    if not include_superseded:
+        records = current_findings(records)
     known_good = {
         r.item_id
         for r in records

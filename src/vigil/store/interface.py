@@ -32,7 +32,10 @@ EntryFactory = Callable[[int, str], CustodyEntry]
 
 @dataclass(frozen=True, slots=True)
 class AnalysisKey:
-    """An item x detector x version x options combination; done once."""
+    """An item x detector x version x options combination; done once.
+
+    `options_digest` also folds in the reference data the detector consults
+    (banks, hash sets, enrolled voices), so new reference data re-runs it."""
 
     item_id: str
     detector: str

@@ -211,6 +211,7 @@ class SpeakerVerificationDetector(Detector):
     name = "speaker_verification"
     version = "1.0.0"
     media_types = MEDIA_TYPES
+    reference_data = ("voices",)
     model_card = f"{_PACKAGE}:speaker_verification.md"
     model_files = (f"{_PACKAGE}:{_STEM}.npz", f"{_PACKAGE}:{_STEM}.json")
     requires = ("numpy", "av")

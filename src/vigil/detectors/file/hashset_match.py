@@ -25,6 +25,7 @@ class HashSetMatchDetector(Detector):
     name = "hashset_match"
     version = "1.0.0"
     media_types = ("*/*",)
+    reference_data = ("hash_sets",)
     model_card = "vigil.detectors.file:hashset_match.md"
 
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:

@@ -28,6 +28,7 @@ class KnownContentDetector(Detector):
     name = "known_content"
     version = "1.0.0"
     media_types = ("image/*", "video/*")
+    reference_data = ("banks",)
     model_card = "vigil.detectors.media:known_content.md"
     requires = ("pdqhash", "numpy", "PIL")
     install_hint = "pip install 'vigil-forensics[image]'"
