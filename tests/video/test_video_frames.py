@@ -1,0 +1,85 @@
+"""Sampled frames: spacing by timestamp, scaling, and hostile input ending quietly."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+pytest.importorskip("av")
+
+from vigil.detectors.video._clips import make_clip, make_moving_clip  # noqa: E402
+from vigil.video.frames import SamplingLog, iter_frames, scaled_size  # noqa: E402
+
+
+def _sample(data: bytes, **kwargs: object) -> tuple[list[float], list[np.ndarray], SamplingLog]:
+    log = SamplingLog()
+    frames = list(iter_frames(io.BytesIO(data), sampling=log, **kwargs))  # type: ignore[arg-type]
+    return [f.t for f in frames], [f.rgb for f in frames], log
+
+
+def test_constant_rate_is_sampled_on_a_time_grid() -> None:
+    times, images, log = _sample(make_moving_clip(seconds=3, fps=10), every_s=0.5)
+    assert times == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0, 2.5])
+    assert all(im.shape == (48, 64, 3) and im.flags["C_CONTIGUOUS"] for im in images)
+    assert images[0].dtype == np.uint8
+    assert not np.array_equal(images[0], images[1])  # the shape moved
+    assert log.frames_decoded == 30 and log.frames_yielded == 6 and not log.warnings
+
+
+def test_variable_frame_rate_keeps_true_times() -> None:
+    stamps = [0.0, 0.05, 0.1, 0.5, 0.55, 1.5, 1.52, 1.54, 2.5, 3.0]
+    times, _, _ = _sample(make_moving_clip(frame_times=stamps), every_s=0.25)
+    # a sample per 0.25 s step where frames exist, never one invented between them
+    assert times == pytest.approx([0.0, 0.5, 1.5, 2.5, 3.0])
+
+
+def test_frames_shrink_to_max_side() -> None:
+    _, images, log = _sample(make_moving_clip(seconds=1, width=64, height=48), max_side=32)
+    assert images[0].shape == (24, 32, 3)
+    assert log.source_size == (64, 48)
+    assert scaled_size(1921, 1081, 640) == (640, 360)
+
+
+def test_long_clip_is_spread_over_max_frames_by_seeking() -> None:
+    clip = make_moving_clip(seconds=600, fps=1, width=32, height=32)
+    times, _, log = _sample(clip, every_s=0.25, max_frames=12)
+    assert log.seek_mode and log.interval_s == pytest.approx(50.0)
+    assert len(times) <= 12 and times[-1] > 400  # covers the clip, not just its start
+    assert log.frames_decoded <= 12  # one keyframe per target, not 600 frames
+
+
+def test_max_frames_caps_a_sequential_read() -> None:
+    times, _, _ = _sample(make_moving_clip(seconds=3, fps=10), every_s=0.1, max_frames=5)
+    assert len(times) == 5
+
+
+def test_truncated_clip_ends_without_raising() -> None:
+    clip = make_moving_clip(seconds=3, fps=10)
+    for cut in (len(clip) // 3, len(clip) - 200, 40):
+        times, _, log = _sample(clip[:cut])
+        assert log.warnings or times  # either some frames or a reason why none
+
+
+def test_no_video_stream_gives_a_warning() -> None:
+    times, _, log = _sample(make_clip(with_video=False, with_audio=True, fmt="mp4"))
+    assert times == [] and "No video stream" in log.warnings[0]
+
+
+def test_absurd_declared_dimensions_are_not_decoded() -> None:
+    header = b"YUV4MPEG2 W9000 H9000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" + b"\x80" * 1000
+    times, _, log = _sample(header)
+    assert times == [] and "exceeds" in log.warnings[0]
+    times, _, log = _sample(make_moving_clip(seconds=1), max_pixels=100)
+    assert times == [] and "exceeds" in log.warnings[0]
+
+
+def test_garbage_gives_a_warning() -> None:
+    times, _, log = _sample(b"\x00\x01garbage" * 50)
+    assert times == [] and log.warnings
+
+
+def test_bad_arguments_raise() -> None:
+    with pytest.raises(ValueError):
+        list(iter_frames(io.BytesIO(b""), every_s=0))
