@@ -45,9 +45,28 @@ def test_frames_shrink_to_max_side() -> None:
 def test_long_clip_is_spread_over_max_frames_by_seeking() -> None:
     clip = make_moving_clip(seconds=600, fps=1, width=32, height=32)
     times, _, log = _sample(clip, every_s=0.25, max_frames=12)
-    assert log.seek_mode and log.interval_s == pytest.approx(50.0)
+    assert log.seek_mode and log.burst_gap_s == pytest.approx(50.0)
     assert len(times) <= 12 and times[-1] > 400  # covers the clip, not just its start
     assert log.frames_decoded <= 12  # one keyframe per target, not 600 frames
+
+
+def test_long_clip_is_sampled_in_bursts_of_neighbouring_frames() -> None:
+    clip = make_moving_clip(seconds=120, fps=10, width=32, height=32)
+    times, _, log = _sample(clip, every_s=0.5, max_frames=12, burst=4)
+    assert log.seek_mode and log.burst_gap_s == pytest.approx(40.0)
+    assert len(times) == 12
+    bursts = [times[i : i + 4] for i in range(0, 12, 4)]
+    for burst in bursts:  # each burst: four samples 0.5 s apart, from a keyframe
+        assert np.diff(burst) == pytest.approx([0.5, 0.5, 0.5])
+    assert [round(b[0] / 40) for b in bursts] == [0, 1, 2]  # keyframe at or before
+    assert log.frames_decoded < 120  # a few frames per burst, not 1200
+
+
+def test_bursts_without_seeking_stay_on_the_grid() -> None:
+    clip = make_moving_clip(seconds=6, fps=10)
+    times, _, log = _sample(clip, every_s=0.25, max_frames=8, burst=4, seek_above_s=100)
+    assert not log.seek_mode
+    assert times == pytest.approx([0.0, 0.3, 0.5, 0.8, 3.0, 3.3, 3.5, 3.8])
 
 
 def test_max_frames_caps_a_sequential_read() -> None:

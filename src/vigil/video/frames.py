@@ -5,13 +5,14 @@ the video stream, taken from each frame's presentation timestamp (so variable
 frame rates give true times), `rgb` a C-contiguous uint8 (h, w, 3) array no
 larger than `max_side` on its longer side.
 
-Two ways of reaching the sample times, chosen from the spacing:
-- spacing under `seek_above_s`: every packet is decoded (inter-coded video
-  needs it) but only the frames at or just after each target time are
-  converted to RGB, which is most of the per-frame cost;
-- wider spacing (long clips spread over `max_frames`): one seek per target,
-  decoding keyframes only, so an hours-long file costs about `max_frames`
-  decoded frames; each sample is then the keyframe at or before its target.
+Two ways of reaching the sample times, chosen from their spacing:
+- bursts under `seek_above_s` apart (or no spreading): every packet is
+  decoded (inter-coded video needs it) but only the frames at or just after
+  each target time are converted to RGB, which is most of the per-frame cost;
+- bursts further apart (long clips spread over `max_frames`): one seek per
+  burst, which then begins at the keyframe at or before its start; with
+  single-frame bursts only keyframes are decoded, so an hours-long file costs
+  about `max_frames` decoded frames.
 
 Problems never raise: they end the iteration early and are written to the
 optional `SamplingLog` (truncated data, absurd dimensions, no video stream,
@@ -21,6 +22,7 @@ decode budget spent). Classifying the file (unreadable, unsupported) is
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from collections.abc import Iterator
@@ -57,8 +59,8 @@ class SamplingLog:
     """What a sampling run did; filled in while iterating."""
 
     warnings: list[str] = field(default_factory=list)
-    interval_s: float | None = None
-    """Spacing actually used (wider than asked when a long clip is spread)."""
+    burst_gap_s: float | None = None
+    """Time between burst starts when a long clip is spread; None when not."""
     seek_mode: bool = False
     duration_s: float | None = None
     source_size: tuple[int, int] | None = None
@@ -79,19 +81,24 @@ def iter_frames(
     every_s: float = 0.5,
     max_frames: int = 240,
     max_side: int = 640,
+    burst: int = 1,
     seek_above_s: float = 4.0,
     max_pixels: int = MAX_PIXELS,
     sampling: SamplingLog | None = None,
 ) -> Iterator[SampledFrame]:
     """Frames about every `every_s` seconds, at most `max_frames` of them.
 
-    When the declared duration holds more than `max_frames` samples, the
-    spacing widens so the samples cover the whole clip."""
+    When the declared duration holds more than `max_frames` such steps, the
+    samples are spread over the whole clip instead: `max_frames // burst`
+    evenly spaced bursts of `burst` samples `every_s` apart (bursts keep
+    neighbouring samples `every_s` apart, so frame-to-frame measures keep
+    their meaning in long clips)."""
     import av
 
     report = sampling if sampling is not None else SamplingLog()
-    if every_s <= 0 or max_frames <= 0 or max_side < 2:
-        raise ValueError("every_s and max_frames must be positive, max_side at least 2")
+    if every_s <= 0 or max_frames <= 0 or burst <= 0 or max_side < 2:
+        raise ValueError("every_s, max_frames and burst must be positive, max_side at least 2")
+    plan = _Plan(every_s, max_frames, max_side, burst, seek_above_s)
     seekable = isinstance(source, str | os.PathLike) or bool(
         getattr(source, "seekable", lambda: False)()
     )
@@ -107,19 +114,14 @@ def iter_frames(
         return
     with container:
         try:
-            yield from _sample(
-                container, every_s, max_frames, max_side, seek_above_s, max_pixels, seekable, report
-            )
+            yield from _sample(container, plan, max_pixels, seekable, report)
         except (av.FFmpegError, ValueError, OSError, EOFError, MemoryError, IndexError) as exc:
             _warn(report, f"Reading stopped early: {type(exc).__name__}: {exc}")
 
 
 def _sample(
     container: av.container.InputContainer,
-    every_s: float,
-    max_frames: int,
-    max_side: int,
-    seek_above_s: float,
+    plan: _Plan,
     max_pixels: int,
     seekable: bool,
     report: SamplingLog,
@@ -133,15 +135,20 @@ def _sample(
         _warn(report, f"Declared frame size {width}x{height} exceeds {max_pixels} pixels.")
         return
     report.duration_s = _duration(container, stream)
-    interval = every_s
-    if report.duration_s is not None and report.duration_s / every_s > max_frames:
-        interval = report.duration_s / max_frames
-    report.interval_s = interval
-    report.seek_mode = bool(interval >= seek_above_s and seekable and report.duration_s)
-    if report.seek_mode:
-        frames = _keyframes_at(container, stream, interval, report)
+    starts = _burst_starts(report.duration_s, plan)
+    frames: Iterator[av.VideoFrame]
+    if starts is None:
+        grid = (j * plan.every_s for j in itertools.count())
+        frames = _on_grid(_every_frame(container, stream, report), stream, grid, plan.every_s)
     else:
-        frames = _on_grid(_every_frame(container, stream, report), stream, interval)
+        gap = starts[1] - starts[0] if len(starts) > 1 else float("inf")
+        report.burst_gap_s = gap if len(starts) > 1 else None
+        report.seek_mode = seekable and gap >= plan.seek_above_s
+        if report.seek_mode:
+            frames = _bursts_by_seeking(container, stream, starts, plan, report)
+        else:
+            grid = (s + j * plan.every_s for s in starts for j in range(plan.burst))
+            frames = _on_grid(_every_frame(container, stream, report), stream, grid, plan.every_s)
     start = _start_seconds(stream)
     last_t = -1.0
     for frame in frames:
@@ -151,38 +158,64 @@ def _sample(
         if frame.width * frame.height > max_pixels:
             _warn(report, f"Decoded frame size {frame.width}x{frame.height} exceeds {max_pixels}.")
             return
-        yield SampledFrame(t, _to_rgb(frame, max_side, report))
+        yield SampledFrame(t, _to_rgb(frame, plan.max_side, report))
         report.frames_yielded += 1
         last_t = t
-        if report.frames_yielded >= max_frames:
+        if report.frames_yielded >= plan.max_frames:
             return
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    every_s: float
+    max_frames: int
+    max_side: int
+    burst: int
+    seek_above_s: float
+
+
+def _burst_starts(duration: float | None, plan: _Plan) -> list[float] | None:
+    """Start times of evenly spread bursts, or None when every step fits in max_frames."""
+    if duration is None or duration / plan.every_s <= plan.max_frames:
+        return None
+    count = max(1, plan.max_frames // plan.burst)
+    return [k * duration / count for k in range(count)]
+
+
 def _on_grid(
-    frames: Iterator[av.VideoFrame], stream: av.video.stream.VideoStream, interval: float
+    frames: Iterator[av.VideoFrame],
+    stream: av.video.stream.VideoStream,
+    targets: Iterator[float],
+    every_s: float,
 ) -> Iterator[av.VideoFrame]:
-    """The first frame at or after each multiple of interval (by timestamp, so
-    variable frame rates are sampled in time, not in frame counts)."""
+    """The first frame at or after each target time (increasing, seconds from
+    the stream start), by timestamp, so variable frame rates are sampled in
+    time, not in frame counts. Ends when the targets do."""
     rate = stream.average_rate or stream.guessed_rate
     # a frame a little early (under half a frame) still stands for its target
-    tolerance = min(interval / 4, 0.4 / float(rate)) if rate else interval / 4
+    tolerance = min(every_s / 4, 0.4 / float(rate)) if rate else every_s / 4
     start = _start_seconds(stream)
-    target = 0.0
+    target = next(targets, None)
     last = start - 1.0
     for frame in frames:
+        if target is None:
+            return
         t = _seconds(frame, stream, last) - start
         last = t + start
         if t < target - tolerance:
             continue
-        while target <= t + tolerance:
-            target += interval
+        while target is not None and target <= t + tolerance:
+            target = next(targets, None)
         yield frame
+        if target is None:
+            return  # without decoding one more frame
 
 
 def _every_frame(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream, report: SamplingLog
 ) -> Iterator[av.VideoFrame]:
-    """All decodable frames in order; bad packets are skipped up to a limit."""
+    """All decodable frames from the current position; bad packets are skipped
+    up to a limit, and the whole run stops at the decode budget."""
     import av
 
     errors = 0
@@ -205,47 +238,40 @@ def _every_frame(
         _warn(report, f"{errors} packet(s) could not be decoded (truncated or damaged data).")
 
 
-def _keyframes_at(
+def _bursts_by_seeking(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
-    interval: float,
+    starts: list[float],
+    plan: _Plan,
     report: SamplingLog,
 ) -> Iterator[av.VideoFrame]:
-    """For each target time, the keyframe at or before it (one seek each)."""
+    """One seek per burst; a burst begins at the keyframe at or before its start.
+    Single-frame bursts decode keyframes only."""
     import av
 
-    assert report.duration_s is not None and stream.time_base is not None
-    stream.codec_context.skip_frame = "NONKEY"
+    assert stream.time_base is not None
+    if plan.burst == 1:
+        stream.codec_context.skip_frame = "NONKEY"
     start_pts = stream.start_time or 0
-    target = 0.0
     errors = 0
-    while target < report.duration_s:
-        offset = start_pts + int(target / stream.time_base)
+    for begin in starts:
         try:
-            container.seek(offset, stream=stream, backward=True)
-            frame = _first_frame(container, stream)
+            container.seek(start_pts + int(begin / stream.time_base), stream=stream, backward=True)
         except (av.FFmpegError, ValueError, OSError, EOFError, MemoryError) as exc:
             errors += 1
             if errors > _MAX_ERRORS:
                 _warn(report, f"Seeking stopped after {errors} errors (truncated?): {exc}")
                 return
-            frame = None
-        target += interval
-        if frame is None:
             continue
-        report.frames_decoded += 1
-        yield frame
+        frames = _every_frame(container, stream, report)
+        first = next(frames, None)
+        if first is None:
+            continue
+        t0 = _seconds(first, stream, 0.0) - _start_seconds(stream)
+        grid = (t0 + j * plan.every_s for j in range(plan.burst))
+        yield from _on_grid(itertools.chain([first], frames), stream, grid, plan.every_s)
     if errors:
         _warn(report, f"{errors} seek(s) failed (truncated or damaged data).")
-
-
-def _first_frame(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream
-) -> av.VideoFrame | None:
-    for packet in container.demux(stream):
-        for frame in packet.decode():
-            return frame
-    return None
 
 
 def _to_rgb(frame: av.VideoFrame, max_side: int, report: SamplingLog) -> NDArray[np.uint8]:
