@@ -32,6 +32,10 @@ class IngestLimits:
     """Ratio is only judged once a member has expanded past this size."""
     max_mail_bytes: int = 256 << 20
     """Mail is parsed in memory; larger messages are kept but not expanded."""
+    max_video_stills: int = 4
+    """Still frames (PNG) taken from one video for the image detectors."""
+    max_video_audio_seconds: float = 1800.0
+    """Audio extracted from one video for the voice detectors (its beginning)."""
 
 
 @dataclass(slots=True)

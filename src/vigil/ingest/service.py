@@ -34,6 +34,7 @@ from vigil.ingest.archives import expand_compressed, expand_tar, expand_zip, is_
 from vigil.ingest.limits import Budget, IngestLimits, LimitExceeded
 from vigil.ingest.mail import expand_mbox, expand_message
 from vigil.ingest.members import Member, Problem
+from vigil.ingest.video import expand_video
 from vigil.store import BlobStore, EntryFactory, MetadataStore, StoredBlob
 
 __all__ = ["IngestSummary", "Ingestor"]
@@ -390,6 +391,8 @@ class Ingestor:
             return expand_message(opener)
         if media == "application/mbox":
             return expand_mbox(opener, self._limits.max_mail_bytes)
+        if media.startswith("video/"):
+            return expand_video(opener, self._limits)
         return None
 
     def _store_member(
