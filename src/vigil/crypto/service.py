@@ -29,7 +29,7 @@ from vigil.crypto.sources.ethereum import EthereumFileSource
 from vigil.crypto.sources.etl import BitcoinEtlSource, EthereumEtlSource
 from vigil.crypto.sources.graphsense import GraphSenseFixtureSource
 from vigil.crypto.store import TxStore
-from vigil.crypto.tags import Tag, TagIndex
+from vigil.crypto.tags import RISK_CLASSES, Tag, TagIndex
 from vigil.crypto.tracing import Method, find_paths, trace
 from vigil.domain.errors import UsageError
 
@@ -47,18 +47,6 @@ __all__ = [
     "run_clustering",
     "trace_address",
 ]
-
-RISK_CLASSES = (
-    "sanctioned",
-    "ransomware",
-    "mixer",
-    "scam",
-    "hack",
-    "darknet",
-    "terrorism",
-    "extremism",
-)
-"""Risk classes summarised; 'exchange' and 'gambling' hits are listed but are not risks."""
 
 SOURCE_KINDS = (
     "bitcoin-core",

@@ -27,6 +27,7 @@ from vigil.crypto._values import normalize_address
 __all__ = [
     "CONFIDENCE_LEVELS",
     "RISK_BY_CONCEPT",
+    "RISK_CLASSES",
     "SERVICE_CATEGORIES",
     "LoadReport",
     "Tag",
@@ -77,6 +78,19 @@ RISK_BY_CONCEPT = {
     "exchange": "exchange",
 }
 """GraphSense category/abuse -> Vigil risk class."""
+
+RISK_CLASSES = (
+    "sanctioned",
+    "ransomware",
+    "mixer",
+    "scam",
+    "hack",
+    "darknet",
+    "terrorism",
+    "extremism",
+)
+"""Risk classes summarised by `risk_summary` and coloured in the report;
+'exchange' and 'gambling' hits are listed but are not risks."""
 
 SERVICE_CATEGORIES = frozenset(
     {
