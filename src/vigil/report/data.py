@@ -34,13 +34,14 @@ from vigil.domain.model import (
     Verdict,
     current_findings,
 )
+from vigil.report.traces import stored_traces
 from vigil.store import BlobStore, MetadataStore
 
 __all__ = ["REPORT_SCHEMA_VERSION", "VerificationSummary", "build_report"]
 
 log = logging.getLogger(__name__)
 
-REPORT_SCHEMA_VERSION = "1.1.0"
+REPORT_SCHEMA_VERSION = "1.2.0"
 """Version of the report's JSON layout; major bump when a key changes meaning."""
 
 Report = dict[str, JsonValue]
@@ -89,6 +90,7 @@ def build_report(
         "findings": _findings_by_item(items, records, blobs),
         "detectors": _detectors(history, registry),
         "custody": [_custody(entry) for entry in custody],
+        "traces": stored_traces(custody, blobs),
     }
 
 

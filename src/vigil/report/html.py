@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from vigil.domain.errors import NotFoundError
 from vigil.domain.model import JsonValue
 from vigil.report._markdown import markdown_to_html
+from vigil.report.flow_graph import PALETTE, FlowPicture, flow_picture, format_amount
 from vigil.store import BlobStore
 
 __all__ = ["MAX_EMBED_BYTES", "render_html"]
@@ -52,6 +53,7 @@ def _environment() -> Environment:
     env.filters["markdown"] = markdown_to_html
     env.filters["score"] = _format_score
     env.filters["size"] = _format_size
+    env.filters["amount"] = _format_amount
     return env
 
 
@@ -65,6 +67,8 @@ def render_html(report: Mapping[str, JsonValue], blobs: BlobStore | None = None)
         embeds=embeds,
         thumbnails=thumbnails,
         max_embed=_format_size(MAX_EMBED_BYTES),
+        traces=[_trace_view(t) for t in _list(report.get("traces")) if isinstance(t, Mapping)],
+        palette=PALETTE,
     )
 
 
@@ -156,6 +160,42 @@ def _read_image(sha256: str, media_type: str, blobs: BlobStore) -> _Embed:
         return _Embed(note="its bytes no longer match the recorded SHA-256; not shown")
     encoded = base64.b64encode(data).decode("ascii")
     return _Embed(data_uri=f"data:{media_type};base64,{encoded}")
+
+
+MAX_TRACE_ROWS = 300
+"""Rows of a trace's table shown in the page; the stored trace has them all."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TraceView:
+    """A stored trace as the page shows it: the stored data, its picture, the
+    first rows of its table."""
+
+    trace: Mapping[str, JsonValue]
+    picture: FlowPicture | None
+    rows: list[JsonValue]
+    rows_left_out: int
+
+
+def _list(value: JsonValue | None) -> list[JsonValue]:
+    return value if isinstance(value, list) else []
+
+
+def _trace_view(trace: Mapping[str, JsonValue]) -> _TraceView:
+    graph = trace.get("graph")
+    rows = _list(trace.get("table"))
+    return _TraceView(
+        trace,
+        flow_picture(graph) if isinstance(graph, Mapping) else None,
+        rows[:MAX_TRACE_ROWS],
+        max(0, len(rows) - MAX_TRACE_ROWS),
+    )
+
+
+def _format_amount(value: object, asset: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "?"
+    return format_amount(value, str(asset))
 
 
 def _format_score(value: object) -> str:
