@@ -526,9 +526,10 @@ def trace(
         result.pop("graphml", None)
         out.print_json(json.dumps(result, default=str))
         return
-    table = Table("hop", "txid", "from", "to", "value", "attributed", "to tags / stop")
+    columns = ("hop", "txid", "from", "to", "asset", "value", "attributed")
+    table = Table(*columns, "to tags / stop")
     for row in result["table"][:200]:  # type: ignore[index]
-        cells = [str(row.get(k, "")) for k in ("hop", "txid", "from", "to", "value", "attributed")]
+        cells = [str(row.get(k, "")) for k in columns]
         table.add_row(*cells, f"{row.get('to_tags', '')} {row.get('stop', '')}".strip())
     out.print(table)
     out.print(f"Summary: {result['summary']}")
