@@ -24,10 +24,12 @@ from pathlib import Path
 
 import pytest
 
+from vigil.crypto import service
 from vigil.crypto.model import AccountTransaction, ChainRecord, ChainWarning, WarningCode
 from vigil.crypto.sources.ethereum import EthereumRpcSource
 from vigil.crypto.sources.http import JsonRpcClient, NodeError, UrllibTransport
 from vigil.crypto.store import TxStore
+from vigil.crypto.tags import Tag
 from vigil.crypto.tracing import Method, trace
 
 ETH_NODE = Path(__file__).resolve().parents[2] / "tools" / "eth-node"
@@ -339,3 +341,27 @@ def test_compiled_contracts_match_their_source() -> None:
     source = (CONTRACTS / built["source"]).read_bytes()
     assert built["source_sha256"] == hashlib.sha256(source).hexdigest()
     assert set(built["contracts"]) == {"TestToken", "Splitter"}
+
+
+def test_risk_summary_keeps_assets_apart_both_ways(scenario: Scenario) -> None:
+    """d (tagged an exchange) got ETH and tokens from the victim's money; x
+    (tagged a scam) supplied part of what h received. Amounts stay per asset."""
+    who, eth = scenario.who, scenario.eth
+    exchange = Tag(who["d"], "Exchange deposit", "user:case.csv", "case 9", category="exchange",
+                   risks=("exchange",))  # fmt: skip
+    scam = Tag(who["x"], "Scam payout", "user:case.csv", "case 9", abuse="scam", risks=("scam",))
+    tags = service.load_tags(service.TagSources(extra=(exchange,)))
+    forward = service.trace_address(scenario.store, who["victim"], hops=4, tags=tags)
+    reached = {r["address"]: r for r in forward["summary"]["reached"]}  # type: ignore[index]
+    assert reached[who["d"]]["attributed"] == {
+        "ETH": eth["c>d"],
+        scenario.token: scenario.tokens["c>d"],
+    }
+    assert reached[who["d"]]["stop"].startswith("service: Exchange deposit")
+    tags = service.load_tags(service.TagSources(extra=(scam,)))
+    backward = service.trace_address(
+        scenario.store, who["h"], hops=2, direction="backward", tags=tags
+    )
+    supplied = eth["x>d"] * eth["d>h"] // (eth["c>d"] + eth["x>d"])
+    exposure = backward["summary"]["exposure"]  # type: ignore[index]
+    assert exposure == {"scam": {"attributed": {"ETH": supplied}, "addresses": 1, "nearest_hop": 2}}

@@ -97,6 +97,8 @@ def test_report_draws_the_stored_trace_and_carries_its_graph(
     assert entry["graph"]["nodes"] == stored["nodes"]
     assert entry["graph"]["edges"] == stored["edges"]
     assert entry["risk"]["flagged"] == ["mixer"]
+    reached = {r["address"]: r["attributed"] for r in entry["summary"]["reached"]}
+    assert reached == {EXCHANGE: {"ETH": 3 * ETHER}, MIXER: {"ETH": 5 * ETHER}}
 
     page = render_html(report, workspace.blobs)
     (svg,) = _svgs(page)

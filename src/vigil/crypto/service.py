@@ -139,36 +139,43 @@ def cluster_report(
     return {"address": address, "known": True, **explanation, "tags": hits}
 
 
-def _summary(graph_nodes: Sequence[Any], edges: Sequence[Any]) -> dict[str, object]:
-    """Attributed value reaching each tagged node, by risk class."""
-    received: dict[str, int] = defaultdict(int)
-    for edge in edges:
-        received[str(edge["target"])] += int(str(edge["attributed"]))
-        received[str(edge["source"])] += 0
-    exposure: dict[str, dict[str, object]] = {}
+def _summary(graph: dict[str, Any]) -> dict[str, object]:
+    """Attributed value per asset at each tagged node, by risk class: what
+    reached it (forward) or what it supplied towards the origin (backward).
+    Amounts of different assets (wei, token units, satoshi) are never added."""
+    backward = graph["direction"] == "backward"
+    flows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for edge in graph["edges"]:
+        end = edge["source"] if backward else edge["target"]
+        flows[str(end)][str(edge["asset"])] += int(str(edge["attributed"]))
+    exposure: dict[str, dict[str, Any]] = {}
     reached = []
-    for node in graph_nodes:
+    for node in graph["nodes"]:
         tags = node.get("tags") or []
         if not tags or node.get("kind") != "address" or node.get("hop") == 0:
             continue
         classes = sorted({r for t in tags for r in t["risks"]})
+        amounts = dict(sorted(flows[str(node["id"])].items()))
         reached.append(
             {
                 "address": node["id"],
                 "hop": node["hop"],
-                "attributed": received.get(str(node["id"]), 0),
+                "attributed": amounts,
                 "labels": sorted({f"{t['label']} [{t['dataset']}]" for t in tags}),
                 "risks": classes,
                 "stop": node.get("stop", ""),
             }
         )
         for risk in classes:
-            slot = exposure.setdefault(risk, {"attributed": 0, "addresses": 0, "nearest_hop": None})
-            slot["attributed"] = int(str(slot["attributed"])) + received.get(str(node["id"]), 0)
-            slot["addresses"] = int(str(slot["addresses"])) + 1
+            slot = exposure.setdefault(
+                risk, {"attributed": {}, "addresses": 0, "nearest_hop": None}
+            )
+            for asset, amount in amounts.items():
+                slot["attributed"][asset] = slot["attributed"].get(asset, 0) + amount
+            slot["addresses"] += 1
             hop = int(str(node["hop"]))
             nearest = slot["nearest_hop"]
-            slot["nearest_hop"] = hop if nearest is None else min(hop, int(str(nearest)))
+            slot["nearest_hop"] = hop if nearest is None else min(hop, nearest)
     return {
         "reached": sorted(reached, key=lambda r: (r["hop"], str(r["address"]))),
         "exposure": exposure,
@@ -205,7 +212,7 @@ def trace_address(
         "graph": data,
         "table": graph.table(),
         "graphml": graph.to_graphml(),
-        "summary": _summary(data["nodes"], data["edges"]),
+        "summary": _summary(data),
     }
 
 
