@@ -192,11 +192,11 @@ def _case(ws: Workspace, name: str | None) -> Case:
 def _detector(
     ws: Workspace, analyser_factory: Callable[[], LiveAnalyser] | None
 ) -> _Detector | None:
-    from vigil.detectors.video import deepfake
-
     cls = ws.registry.available.get(DETECTOR)
     if cls is None:
         return None
+    from vigil.detectors.video import deepfake  # its module: installed with it
+
     digest = options_digest(cls.parse_options(None))
     factory = analyser_factory or deepfake.default_analyser
     return _Detector(cls, digest, deepfake.EVERY_S, deepfake.MAX_SIDE, factory)
