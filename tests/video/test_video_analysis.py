@@ -96,6 +96,8 @@ def test_two_faces_give_two_tracks_with_their_own_verdicts() -> None:
     assert real.score == pytest.approx(0.1, abs=0.01) and real.verdict is Verdict.NEGATIVE
     assert summary.score == fake.score and summary.verdict is Verdict.POSITIVE
     assert (fake.start_s, fake.end_s) == (0.0, 2.75)
+    assert fake.descriptor is not None and float(fake.descriptor[0]) == 0.0  # identity 0
+    assert real.descriptor is not None and float(real.descriptor[0]) == 1.0
 
 
 def test_timeline_has_one_entry_per_second() -> None:

@@ -60,6 +60,7 @@ __all__ = [
     "FaceBackend",
     "FaceResult",
     "FrameResult",
+    "Observation",
     "RollingVerdict",
     "SecondScore",
     "SuspiciousFrame",
@@ -115,10 +116,19 @@ class ChipScorer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DlibFaces:
-    """`FaceBackend` over vigil.imaging.faces (dlib HOG, 5 points, ResNet)."""
+    """`FaceBackend` over vigil.imaging.faces (dlib HOG, 5 points, ResNet).
 
-    min_size: int = 40
+    Without `min_size`, each frame looks for faces of a sixth of its short
+    side, within 40-80 px: small frames are upscaled to find small faces,
+    larger ones are not (upscaling costs time and finds background faces)."""
+
+    min_size: int | None = None
     max_faces: int = 20
+
+    def smallest_face(self, rgb: NDArray[np.uint8]) -> int:
+        if self.min_size is not None:
+            return self.min_size
+        return max(40, min(80, int(min(rgb.shape[:2])) // 6))
 
     @property
     def same_face_distance(self) -> float:
@@ -129,7 +139,7 @@ class DlibFaces:
     def detect(self, rgb: NDArray[np.uint8]) -> Sequence[Face]:
         from vigil.imaging.faces import detect_faces
 
-        return detect_faces(rgb, min_size=self.min_size, max_faces=self.max_faces)
+        return detect_faces(rgb, min_size=self.smallest_face(rgb), max_faces=self.max_faces)
 
     def chip(
         self, rgb: NDArray[np.uint8], face: Face, size: int, padding: float
@@ -199,6 +209,8 @@ class TrackSummary:
     verdict: Verdict
     features: Mapping[str, float | None]
     timeline: tuple[SecondScore, ...]
+    descriptor: NDArray[np.float32] | None
+    """128-D identity descriptor (dlib) of the tracked face, for linking."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +313,10 @@ class TrackModel:
             )
 
 
-@dataclass(slots=True)
-class _Observation:
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One face of one track in one frame: what the track features are made of."""
+
     t: float
     box: Box
     swap_score: float
@@ -320,7 +334,7 @@ class _Observation:
 class _Track:
     track_id: int
     max_observations: int
-    observations: deque[_Observation] = field(init=False)
+    observations: deque[Observation] = field(init=False)
     seconds: dict[int, list[float]] = field(default_factory=dict)
     """second -> [sum of scores, max, count]."""
     chips: list[tuple[float, float, NDArray[np.uint8]]] = field(default_factory=list)
@@ -328,11 +342,13 @@ class _Track:
     first_t: float = 0.0
     last_t: float = 0.0
     frames: int = 0
+    descriptor: NDArray[np.float32] | None = None
+    """Identity descriptor of the face that started the track."""
 
     def __post_init__(self) -> None:
         self.observations = deque(maxlen=self.max_observations)
 
-    def add(self, obs: _Observation, chip: NDArray[np.uint8], keep_chips: int) -> None:
+    def add(self, obs: Observation, chip: NDArray[np.uint8], keep_chips: int) -> None:
         if self.frames == 0:
             self.first_t = obs.t
         self.frames += 1
@@ -390,14 +406,22 @@ class ClipAnalyser:
             return FrameResult(t, ())
         self._frames_with_faces += 1
         boxes: list[Box] = [tuple(float(v) for v in f.box) for f in faces]  # type: ignore[misc]
-        ids = self._linker.link(t, boxes, lambda i: self.faces.descriptor(rgb, faces[i]))
+        described: dict[int, NDArray[np.float32]] = {}
+
+        def describe(i: int) -> NDArray[np.float32]:
+            described[i] = self.faces.descriptor(rgb, faces[i])
+            return described[i]
+
+        ids = self._linker.link(t, boxes, describe)
         results = []
-        for face, box, track_id in zip(faces, boxes, ids, strict=True):
+        for index, (face, box, track_id) in enumerate(zip(faces, boxes, ids, strict=True)):
             chip = self.faces.chip(rgb, face, self.scorer.chip_size, self.scorer.chip_padding)
             score = float(self.scorer.score(chip))
             results.append(FaceResult(track_id, box, face.detection_score, score))
             track = self._track(track_id)
             if track is not None:
+                if track.descriptor is None and index in described:
+                    track.descriptor = described[index]
                 context = self.faces.chip(rgb, face, _CONTEXT_SIZE, _CONTEXT_PADDING)
                 obs = _observe(t, box, face, score, context)
                 track.add(obs, chip, self.settings.suspicious_per_track)
@@ -414,6 +438,10 @@ class ClipAnalyser:
                 scores[track.track_id] = self.model.score(track_features(recent))
         score = max(scores.values()) if scores else None
         return RollingVerdict(max(start, 0.0), end, score, self._verdict(score), scores)
+
+    def observations(self) -> dict[int, tuple[Observation, ...]]:
+        """Each kept track's recent observations (training and inspection)."""
+        return {k: tuple(t.observations) for k, t in self._tracks.items()}
 
     def summary(self) -> ClipSummary:
         tracks = tuple(self._summarise(t) for t in self._tracks.values())
@@ -454,6 +482,7 @@ class ClipAnalyser:
                 for k, v in features.items()
             },
             timeline=track.timeline(),
+            descriptor=track.descriptor,
         )
 
     def _verdict(self, score: float | None) -> Verdict:
@@ -487,14 +516,14 @@ def _logit(p: float) -> float:
 
 def _observe(
     t: float, box: Box, face: Face, score: float, context: NDArray[np.uint8]
-) -> _Observation:
+) -> Observation:
     import numpy as np
 
     points = np.asarray(face.landmarks, dtype=np.float64).reshape(-1, 2)
     centred = points - points.mean(axis=0)
     spread = float(np.sqrt((centred**2).sum(axis=1).mean())) or 1.0
     colour, boundary, sharpness = _context_measures(context)
-    return _Observation(t, box, score, (centred / spread).ravel(), colour, boundary, sharpness)
+    return Observation(t, box, score, (centred / spread).ravel(), colour, boundary, sharpness)
 
 
 def _context_measures(chip: NDArray[np.uint8]) -> tuple[NDArray[np.float64], float, float]:
@@ -527,7 +556,7 @@ def _bands(size: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.
     return r < 0.15, (r >= 0.2) & (r < 0.3), r >= 0.35
 
 
-def track_features(observations: Sequence[_Observation]) -> dict[str, float | None]:
+def track_features(observations: Sequence[Observation]) -> dict[str, float | None]:
     """`TRACK_FEATURES` of one track's observations (time order). Temporal
     ones use second differences over consecutive samples only (no gap over
     1.5x the usual spacing); None when there are not enough."""
@@ -558,7 +587,7 @@ def track_features(observations: Sequence[_Observation]) -> dict[str, float | No
     return out
 
 
-def _consecutive_triplets(observations: Sequence[_Observation]) -> list[int]:
+def _consecutive_triplets(observations: Sequence[Observation]) -> list[int]:
     import numpy as np
 
     if len(observations) < 3:

@@ -44,6 +44,7 @@ _MAX_ERRORS = 10
 _DECODE_BUDGET = 30_000
 """Decoded frames (not only yielded ones) after which reading stops: about
 20 minutes of 25 fps video read sequentially; seek mode needs far fewer."""
+_END_SLACK_S = 1.0
 _OPEN_OPTIONS = {"probesize": "5000000", "analyzeduration": "5000000"}
 
 
@@ -67,6 +68,9 @@ class SamplingLog:
     """(width, height) as decoded, before scaling."""
     frames_decoded: int = 0
     frames_yielded: int = 0
+    stream_end_s: float | None = None
+    """Time of the last decoded frame, when the stream was read to its end."""
+    empty_bursts: int = 0
 
 
 def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -163,6 +167,20 @@ def _sample(
         last_t = t
         if report.frames_yielded >= plan.max_frames:
             return
+    _check_complete(report, _start_seconds(stream))
+
+
+def _check_complete(report: SamplingLog, start: float) -> None:
+    """Warn when the frames stop well before the declared duration (truncated)."""
+    end = None if report.stream_end_s is None else report.stream_end_s - start
+    if end is not None and report.duration_s is not None and end < report.duration_s - _END_SLACK_S:
+        _warn(
+            report,
+            f"Frames end at {end:.1f} s of a declared {report.duration_s:.1f} s "
+            "(truncated or damaged?).",
+        )
+    if report.empty_bursts:
+        _warn(report, f"{report.empty_bursts} sampling point(s) gave no frame (truncated?).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +237,7 @@ def _every_frame(
     import av
 
     errors = 0
+    last: float | None = None
     for packet in container.demux(stream):
         try:
             decoded = packet.decode()
@@ -233,7 +252,9 @@ def _every_frame(
             if report.frames_decoded > _DECODE_BUDGET:
                 _warn(report, f"Stopped after decoding {_DECODE_BUDGET} frames.")
                 return
+            last = frame.time if frame.time is not None else last
             yield frame
+    report.stream_end_s = last
     if errors:
         _warn(report, f"{errors} packet(s) could not be decoded (truncated or damaged data).")
 
@@ -266,6 +287,7 @@ def _bursts_by_seeking(
         frames = _every_frame(container, stream, report)
         first = next(frames, None)
         if first is None:
+            report.empty_bursts += 1
             continue
         t0 = _seconds(first, stream, 0.0) - _start_seconds(stream)
         grid = (t0 + j * plan.every_s for j in range(plan.burst))

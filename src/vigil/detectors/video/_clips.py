@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import io
 import math
+import tempfile
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["make_clip", "make_moving_clip"]
 
@@ -73,36 +80,46 @@ def make_moving_clip(
     height: int = 48,
     frame_times: Sequence[float] | None = None,
     codec: str = "mpeg4",
+    faststart: bool = False,
 ) -> bytes:
     """Drawn shapes (no person) moving over a gradient, in an mp4.
 
     `frame_times` (seconds, increasing) gives each frame its own timestamp,
-    for a variable frame rate; otherwise frames are 1/fps apart."""
+    for a variable frame rate; otherwise frames are 1/fps apart. `faststart`
+    puts the index first, so a truncated copy still opens."""
     import av
-    import numpy as np
 
     times = (
         list(frame_times)
         if frame_times is not None
         else [i / fps for i in range(int(seconds * fps))]
     )
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4", options={"fflags": "+bitexact"}) as out:
-        video = out.add_stream(codec, rate=fps)
-        assert isinstance(video, av.VideoStream)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        video.time_base = video.codec_context.time_base = Fraction(1, 1000)
-        ramp = np.linspace(40, 200, width, dtype=np.float64)[None, :, None]
-        for t in times:
-            pixels = np.broadcast_to(ramp, (height, width, 3)).astype(np.uint8)
-            side = max(4, height // 4)
-            x = int((width - side) * (0.5 + 0.4 * math.sin(t)))
-            y = int((height - side) * (0.5 + 0.4 * math.cos(t * 0.7)))
-            pixels[y : y + side, x : x + side] = (230, 60, 60)
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
-            frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
-            for packet in video.encode(frame):
+    options = {"fflags": "+bitexact", **({"movflags": "+faststart"} if faststart else {})}
+    with tempfile.TemporaryDirectory() as folder:  # faststart rewrites the file: needs a path
+        path = Path(folder) / "clip.mp4"
+        with av.open(str(path), "w", format="mp4", options=options) as out:
+            video = out.add_stream(codec, rate=fps)
+            assert isinstance(video, av.VideoStream)
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+            video.time_base = video.codec_context.time_base = Fraction(1, 1000)
+            for t in times:
+                frame = av.VideoFrame.from_ndarray(_shapes_at(t, width, height), format="rgb24")
+                frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
+                for packet in video.encode(frame):
+                    out.mux(packet)
+            for packet in video.encode():
                 out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-    return buf.getvalue()
+        return path.read_bytes()
+
+
+def _shapes_at(t: float, width: int, height: int) -> NDArray[np.uint8]:
+    """A red square gliding over a grey ramp."""
+    import numpy as np
+
+    ramp = np.linspace(40, 200, width, dtype=np.float64)[None, :, None]
+    pixels = np.broadcast_to(ramp, (height, width, 3)).astype(np.uint8)
+    side = max(4, height // 4)
+    x = int((width - side) * (0.5 + 0.4 * math.sin(t)))
+    y = int((height - side) * (0.5 + 0.4 * math.cos(t * 0.7)))
+    pixels[y : y + side, x : x + side] = (230, 60, 60)
+    return pixels
