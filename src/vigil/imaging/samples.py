@@ -15,6 +15,7 @@ __all__ = [
     "c2pa_signed_jpeg",
     "write_demo_images",
     "copy_move_scene",
+    "drawn_face_png",
     "insert_jpeg_segment",
     "plain_png",
     "sd_tagged_png",
@@ -149,6 +150,39 @@ def write_demo_images(folder: object) -> None:
     signed = c2pa_signed_jpeg()
     if signed is not None:
         (out / "c2pa_signed_generated.jpg").write_bytes(signed)
+    (out / "drawn_face.png").write_bytes(drawn_face_png())
+
+
+def drawn_face_png(size: int = 320, seed: int = 0) -> bytes:
+    """A cartoon face drawn from ellipses (no person, nothing real) that the
+    HOG face detector finds: hair, skin, eyes with brows, nose and mouth,
+    softened by a blur and a little noise."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    image = Image.new("RGB", (size, size), (90, 110, 140))
+    draw = ImageDraw.Draw(image)
+    cx, cy = size // 2, size // 2 + size // 32
+    fw, fh = int(size * 0.30), int(size * 0.40)
+    draw.ellipse([cx - fw - 8, cy - fh - 30, cx + fw + 8, cy + fh - 40], fill=(60, 40, 25))
+    draw.rectangle([cx - fw // 2, cy + fh - 20, cx + fw // 2, size], fill=(200, 150, 120))
+    draw.ellipse([cx - fw, cy - fh, cx + fw, cy + fh], fill=(220, 170, 140))
+    ey, ex = cy - int(fh * 0.2), int(fw * 0.42)
+    for side in (-1, 1):
+        x = cx + side * ex
+        draw.ellipse([x - 22, ey - 12, x + 22, ey + 12], fill=(170, 120, 100))
+        draw.ellipse([x - 16, ey - 7, x + 16, ey + 7], fill=(245, 245, 240))
+        draw.ellipse([x - 7, ey - 7, x + 7, ey + 7], fill=(60, 40, 30))
+        draw.line([x - 22, ey - 26, x + 22, ey - 26], fill=(50, 35, 25), width=6)
+    nose = cy + int(fh * 0.28)
+    draw.polygon([(cx, ey + 5), (cx - 14, nose), (cx + 14, nose)], fill=(195, 140, 115))
+    my = cy + int(fh * 0.5)
+    draw.ellipse([cx - 30, my - 8, cx + 30, my + 10], fill=(160, 70, 70))
+    blurred = np.asarray(image.filter(ImageFilter.GaussianBlur(2.5)), dtype=np.float64)
+    noisy = blurred + np.random.default_rng(seed).normal(0, 4, blurred.shape)
+    out = io.BytesIO()
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(out, "PNG")
+    return out.getvalue()
 
 
 def c2pa_signed_jpeg() -> bytes | None:
