@@ -607,6 +607,7 @@ TRAINERS = {
     "voice-spoof": "vigil.detectors.audio.train_spoof",
     "speaker": "vigil.detectors.audio.train_speaker",
     "image-synthetic": "vigil.detectors.image.train",
+    "face-swap": "vigil.detectors.image.train_face_swap",
     "text-scam": "vigil.detectors.text.train_scam",
     "text-ai": "vigil.detectors.text.train_ai_text",
     "email-forensics": "vigil.detectors.text.train_email_forensics",
