@@ -112,6 +112,13 @@ def _text_scams(folder: Path) -> None:
     write_demo_messages(folder)
 
 
+def _video_call(folder: Path) -> None:
+    """A drawn face speaking with an espeak-ng voice: no real person (issue 7)."""
+    from vigil.video.samples import write_demo_video
+
+    write_demo_video(folder)
+
+
 SAMPLE_BUILDERS: list[Callable[[Path], None]] = [
     _email,
     _archive,
@@ -120,6 +127,7 @@ SAMPLE_BUILDERS: list[Callable[[Path], None]] = [
     _image_authenticity,
     _voice_notes,
     _text_scams,
+    _video_call,
 ]
 """Later detectors append their own benign samples here."""
 
