@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from vigil.domain.errors import UsageError, VigilError
 from vigil.domain.model import HashSetCategory, Verdict
 from vigil.services.config import Settings, load_settings
 from vigil.services.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from vigil.services.watch import WatchStatus
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -567,6 +570,81 @@ def check(
             out.print(
                 f"  [yellow]warning[/] {warning['code']}: {warning['message']}", highlight=False
             )
+
+
+@app.command("watch")
+def watch(
+    source: Annotated[
+        str, typer.Argument(help="File, stream URL, /dev/videoN or screen:WxH+X+Y (X11).")
+    ],
+    case: Annotated[
+        str | None, typer.Option(help="Case to record into (created if missing).")
+    ] = None,
+    realtime: Annotated[
+        bool,
+        typer.Option(
+            "--realtime/--no-realtime",
+            help="Play a file at its own speed (default), or analyse it as fast as possible.",
+        ),
+    ] = True,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds of media.")
+    ] = None,
+    segment: Annotated[float, typer.Option(help="Seconds per recorded segment.")] = 10.0,
+    window: Annotated[float, typer.Option(help="Seconds the rolling verdict covers.")] = 10.0,
+) -> None:
+    """Live deepfake check of a video source, recorded as evidence (Ctrl-C ends it)."""
+    from rich.live import Live
+
+    from vigil.services.watch import WatchOptions
+    from vigil.services.watch import watch as watch_source
+
+    options = WatchOptions(
+        realtime=realtime, segment_s=segment, window_s=window, max_seconds=duration
+    )
+    with _workspace() as ws, Live(console=err, auto_refresh=False, transient=True) as live:
+        result = watch_source(
+            ws,
+            source,
+            case,
+            options,
+            on_status=lambda s: live.update(_watch_table(s), refresh=True),
+        )
+    stats = result.stats
+    out.print(
+        f"Case {result.case_name}: {result.segments} segment(s) recorded and chained in custody; "
+        f"{stats['frames_analysed']} frames analysed ({stats['analysed_fps']} a second), "
+        f"lag mean {stats['lag_mean_seconds']} s, p95 {stats['lag_p95_seconds']} s; "
+        f"session verdict {_verdict_markup(result.verdict)} (score {_score(result.score)})."
+    )
+    for warning in result.warnings:
+        out.print(f"[yellow]warning[/] {warning}", highlight=False)
+
+
+def _watch_table(status: WatchStatus) -> Table:
+    stats, verdict = status.stats, status.verdict
+    table = Table(
+        title=f"vigil watch {status.source}  (case {status.case_name})", show_header=False
+    )
+    if verdict is None:
+        shown = "[yellow]waiting[/]" if status.analysing else "[yellow]not analysed[/]"
+    else:
+        shown = (
+            f"{_verdict_markup(verdict.verdict.value)} score {_score(verdict.score)} "
+            f"over {verdict.start_s:.1f}-{verdict.end_s:.1f} s, {len(verdict.track_scores)} face(s)"
+        )
+    table.add_row("rolling verdict", shown)
+    table.add_row("media / wall", f"{stats['media_seconds']} s / {stats['wall_seconds']} s")
+    table.add_row(
+        "frames",
+        f"{stats['frames_decoded']} decoded, {stats['frames_analysed']} analysed "
+        f"({stats['analysed_fps']}/s), {stats['frames_dropped']} dropped",
+    )
+    table.add_row("lag", f"mean {stats['lag_mean_seconds']} s, p95 {stats['lag_p95_seconds']} s")
+    table.add_row("recorded", f"{status.segments} segment(s)")
+    if status.warnings:
+        table.add_row("[yellow]warning[/]", status.warnings[-1])
+    return table
 
 
 @app.command("demo")
