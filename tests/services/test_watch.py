@@ -18,7 +18,7 @@ av = pytest.importorskip("av")
 np = pytest.importorskip("numpy")
 
 from tests.video.live_helpers import clip_file  # noqa: E402
-from vigil.detectors.base import Detector, DetectorOptions  # noqa: E402
+from vigil.detectors.base import Detector, DetectorOptions, Example  # noqa: E402
 from vigil.domain.model import Verdict, parse_time_span  # noqa: E402
 from vigil.imaging.faces import Face  # noqa: E402
 from vigil.services.verify import verify_case  # noqa: E402
@@ -69,6 +69,10 @@ class StandInDeepfake(Detector):
     version = "0.0.1"
     media_types = ("video/*",)
     model_card = "vigil.detectors.video:video_metadata.md"
+
+    @classmethod
+    def examples(cls) -> list[Example]:
+        return []
 
     def detect(self, item: object, opts: DetectorOptions) -> Iterator[object]:  # type: ignore[override]
         return iter(())

@@ -115,9 +115,55 @@ def _item_json(
     derived = [_item_json(c, children, findings, warnings) for c in children.get(item.id, [])]
     if derived:
         described["derived"] = derived
+    if item.media_type.startswith("video/"):
+        described["video"] = _video_summary(item, children.get(item.id, []), findings)
     if top:
         described["vigil_version"] = __version__
     return described
+
+
+def _video_summary(
+    item: Item, derived: list[Item], findings: dict[str, list[FindingRecord]]
+) -> JsonDict:
+    """The answers a video check is for, gathered from the findings above: the
+    clip verdict and per-track timelines (video_deepfake), and the voice verdict
+    of its audio track (voice_spoof on the derived audio item)."""
+    own = findings.get(item.id, [])
+    clip = [r for r in own if r.provenance.detector == "video_deepfake"]
+    whole = [r for r in clip if _covers_item(r, item)]
+    tracks = [r for r in clip if not _covers_item(r, item) and "track" in r.finding.details]
+    audio = next((c for c in derived if c.media_type.startswith("audio/")), None)
+    voice_source = audio if audio is not None else item
+    voice = [
+        r
+        for r in findings.get(voice_source.id, [])
+        if r.provenance.detector == "voice_spoof" and _covers_item(r, voice_source)
+    ]
+    return {
+        "clip": _verdict_json(whole[0]) if whole else None,
+        "tracks": [
+            {**_verdict_json(r), "timeline": r.finding.details.get("timeline", [])} for r in tracks
+        ],
+        "voice": ({**_verdict_json(voice[0]), "audio_item": voice_source.name} if voice else None),
+    }
+
+
+def _covers_item(record: FindingRecord, item: Item) -> bool:
+    """A finding about the whole item, not a part of it (a track, a segment)."""
+    steps = record.finding.locator.steps
+    return not steps or steps == item.locator.steps
+
+
+def _verdict_json(record: FindingRecord) -> JsonDict:
+    finding = record.finding
+    return {
+        "verdict": finding.verdict.value,
+        "score": finding.score,
+        "threshold": finding.threshold,
+        "status": finding.status.value,
+        "explanation": finding.explanation,
+        "locator": str(finding.locator),
+    }
 
 
 def _finding_json(record: FindingRecord) -> JsonDict:
