@@ -14,6 +14,7 @@ import pytest
 from tests.runner.fake_detectors import registry_with_fakes
 from vigil.domain.errors import PluginError, UsageError
 from vigil.domain.model import Status
+from vigil.domain.plugins import Unavailable
 from vigil.runner import InlineBackend, ProcessPoolBackend
 from vigil.services.analysis import analyze_case
 from vigil.services.cases import add_evidence, create_case
@@ -104,9 +105,7 @@ def test_bad_options_are_rejected_before_any_item_is_read(
             backend=_inline(fake_ws),
         )
     with pytest.raises(PluginError):
-        fake_ws.registry.unavailable["ghost"] = __import__(
-            "vigil.detectors.base", fromlist=["Unavailable"]
-        ).Unavailable("ghost", "missing x", "pip")
+        fake_ws.registry.unavailable["ghost"] = Unavailable("ghost", "missing x", "pip")
         analyze_case(fake_ws, "c", ["ghost"], backend=_inline(fake_ws))
 
 

@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import importlib.util
 import json
 import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint
 from importlib.resources import files
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from vigil.domain.errors import NotFoundError, PluginError, UsageError
+from vigil.domain.errors import PluginError, UsageError
 from vigil.domain.evidence import BankLookup, EvidenceView, HashSetLookup, VoiceProfiles
 from vigil.domain.model import Finding, Verdict
+from vigil.domain.plugins import PluginRegistry, load_plugins
 
 __all__ = [
     "Detector",
@@ -140,30 +140,8 @@ def _read_resource(ref: str) -> bytes:
     return files(package).joinpath(name).read_bytes()
 
 
-@dataclass(frozen=True, slots=True)
-class Unavailable:
-    name: str
-    reason: str
-    hint: str = ""
-
-
-@dataclass(slots=True)
-class Registry:
+class Registry(PluginRegistry[type[Detector]]):
     """Detectors found through entry points, sorted into usable and not."""
-
-    available: dict[str, type[Detector]] = field(default_factory=dict)
-    unavailable: dict[str, Unavailable] = field(default_factory=dict)
-    broken: dict[str, Unavailable] = field(default_factory=dict)
-
-    def get(self, name: str) -> type[Detector]:
-        if name in self.available:
-            return self.available[name]
-        if name in self.unavailable:
-            missing = self.unavailable[name]
-            raise PluginError(f"detector {name} is unavailable: {missing.reason}. {missing.hint}")
-        if name in self.broken:
-            raise PluginError(f"detector {name} is broken: {self.broken[name].reason}")
-        raise NotFoundError(f"no detector named {name!r}")
 
     def select(self, names: Iterable[str] = ()) -> list[type[Detector]]:
         wanted = list(names)
@@ -174,29 +152,12 @@ class Registry:
 
 def load_registry(eps: Iterable[EntryPoint] | None = None) -> Registry:
     """Load every `vigil.detectors` entry point; one bad plug-in never stops the rest."""
-    registry = Registry()
-    found = entry_points(group=ENTRY_POINT_GROUP) if eps is None else eps
-    for ep in sorted(found, key=lambda e: e.name):
-        try:
-            cls = ep.load()
-            _check_contract(ep.name, cls)
-        except Exception as exc:  # a plug-in may fail in any way; list it as broken
-            log.warning("detector plug-in %s is broken: %s", ep.name, exc)
-            registry.broken[ep.name] = Unavailable(ep.name, f"{type(exc).__name__}: {exc}")
-            continue
-        if cls.name in registry.available or cls.name in registry.unavailable:
-            registry.broken[ep.name] = Unavailable(ep.name, f"duplicate detector name {cls.name}")
-            continue
-        missing = [m for m in cls.requires if importlib.util.find_spec(m) is None]
-        if missing:
-            reason = f"missing module(s) {', '.join(missing)}"
-            registry.unavailable[cls.name] = Unavailable(cls.name, reason, cls.install_hint)
-        else:
-            registry.available[cls.name] = cls
+    registry = Registry(kind="detector")
+    load_plugins(registry, ENTRY_POINT_GROUP, eps, _check_contract, lambda cls: cls)
     return registry
 
 
-def _check_contract(entry_name: str, cls: object) -> None:
+def _check_contract(entry_name: str, cls: object) -> type[Detector]:
     if not (isinstance(cls, type) and issubclass(cls, Detector)):
         raise PluginError(f"{entry_name} does not point at a Detector subclass")
     for attr in ("name", "version", "media_types", "model_card"):
@@ -215,3 +176,4 @@ def _check_contract(entry_name: str, cls: object) -> None:
             _read_resource(ref)
         except (OSError, ValueError, ModuleNotFoundError) as exc:
             raise PluginError(f"{entry_name}: cannot read packaged file {ref}: {exc}") from exc
+    return cls
