@@ -202,6 +202,16 @@ def _detector(
     return _Detector(cls, digest, deepfake.EVERY_S, deepfake.MAX_SIDE, factory)
 
 
+def _warmed(factory: Callable[[], LiveAnalyser]) -> LiveAnalyser:
+    """A fresh analyser, after a throwaway one has seen a drawn face: the face
+    models load once per process, before the source starts, not on its first
+    frame (a few seconds of lag otherwise)."""
+    from vigil.video.samples import render_face
+
+    factory().add_frame(0.0, render_face())
+    return factory()
+
+
 class _Session:
     def __init__(
         self,
@@ -220,7 +230,7 @@ class _Session:
         self.warnings: list[str] = []
         self.segments: list[Item] = []
         self.started_at = datetime.now(UTC)
-        analyser = detector.analyser_factory() if detector is not None else None
+        analyser = _warmed(detector.analyser_factory) if detector is not None else None
         self.verdicts = (
             _Verdicts(analyser, options.window_s, options.window_s / 2) if analyser else None
         )
