@@ -131,6 +131,8 @@ class LiveStats:
     analysed frame's result was ready), kept for the last 20 000 frames."""
 
     started_monotonic: float = 0.0
+    ended_monotonic: float = 0.0
+    """When reading and analysis ended (0 while running)."""
     packets: int = 0
     bytes_read: int = 0
     frames_decoded: int = 0
@@ -154,7 +156,9 @@ class LiveStats:
 
     @property
     def wall_seconds(self) -> float:
-        return time.monotonic() - self.started_monotonic if self.started_monotonic else 0.0
+        if not self.started_monotonic:
+            return 0.0
+        return (self.ended_monotonic or time.monotonic()) - self.started_monotonic
 
     def to_json(self) -> dict[str, float | int | None]:
         wall = max(self.wall_seconds, 1e-9)
@@ -501,6 +505,7 @@ class LivePipeline:
                 self._analyse_one(offer)
         finally:
             self.stats.frames_dropped = self._slot.dropped
+            self.stats.ended_monotonic = time.monotonic()
             self._events.put(Event("done"))
 
     def _analyse_one(self, offer: _Offer) -> None:
