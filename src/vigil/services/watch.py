@@ -536,7 +536,7 @@ def _session_finding(
         "frames_with_faces": summary.frames_with_faces,
         "tracks": [
             {
-                "track_id": t.track_id,
+                "track": t.track_id,
                 "start_s": round(t.start_s, 3),
                 "end_s": round(t.end_s, 3),
                 "frames": t.frames,
