@@ -44,7 +44,8 @@ def expand_video(open_blob: Opener, limits: IngestLimits) -> Iterator[Member | P
         return
     for warning in probe.warnings:
         yield Problem("video_probe", warning)
-    yield from _audio(open_blob, limits)
+    if any(stream.kind == "audio" for stream in probe.info.streams):
+        yield from _audio(open_blob, limits)
     if probe.info.video is not None and probe.info.frames_decoded > 0:
         yield from _stills(open_blob, limits, probe.info)
 

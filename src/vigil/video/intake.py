@@ -115,8 +115,6 @@ class AudioTrack:
     flac: IO[bytes] | None = None
     seconds: float = 0.0
     truncated: bool = False
-    absent: bool = False
-    """True when the container simply has no audio track (not a problem)."""
     problem: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -133,7 +131,7 @@ class AudioTrack:
 
 def extract_audio_track(stream: BinaryIO, max_seconds: float) -> AudioTrack:
     """Decode at most `max_seconds` of the first audio track to 16 kHz mono FLAC."""
-    from vigil.audio.decode import TARGET_RATE, AudioReader, ProblemKind
+    from vigil.audio.decode import TARGET_RATE, AudioReader
 
     track = AudioTrack()
     reader = AudioReader(stream, max_seconds=max_seconds, block_seconds=4.0)
@@ -148,11 +146,7 @@ def extract_audio_track(stream: BinaryIO, max_seconds: float) -> AudioTrack:
     track.truncated = reader.truncated
     if reader.problem is not None or samples == 0:
         spool.close()
-        no_track = reader.problem is not None and reader.problem.kind is ProblemKind.UNSUPPORTED
-        if no_track and "no audio track" in reader.problem.message:  # type: ignore[union-attr]
-            track.absent = True
-        else:
-            track.problem = reader.problem.message if reader.problem else "No audio decoded."
+        track.problem = reader.problem.message if reader.problem else "No audio was decoded."
         return track
     spool.seek(0)
     track.flac = spool
@@ -160,7 +154,7 @@ def extract_audio_track(stream: BinaryIO, max_seconds: float) -> AudioTrack:
     return track
 
 
-def _encode_flac(blocks: Iterator[object], out: IO[bytes], rate: int) -> int:
+def _encode_flac(blocks: Iterator[NDArray[np.float32]], out: IO[bytes], rate: int) -> int:
     """Write 16-bit FLAC of the float blocks to `out`; the number of samples."""
     import av
     import numpy as np
