@@ -205,3 +205,23 @@ def test_without_the_detector_the_session_is_recorded_not_analysed(
     assert result.stats["frames_analysed"] == 0
     assert any("not available" in w for w in result.warnings)
     assert verify_case(workspace, result.case_id, record=False).ok
+
+
+class NoFaces(SquareFaces):
+    def detect(self, rgb: np.ndarray) -> Sequence[Face]:
+        return []
+
+
+def test_a_session_without_faces_is_unsupported_not_negative(ws: Workspace, tmp_path: Path) -> None:
+    model = TrackModel(["chip_logit_mean"], [0.0], [1.0], [1.0], 0.0, 0.5, 0.3)
+    result = watch(
+        ws,
+        str(clip_file(tmp_path / "empty.mp4", seconds=1.0)),
+        options=WatchOptions(realtime=False),
+        analyser_factory=lambda: ClipAnalyser(NoFaces(), HalfScorer(), model),
+    )
+    assert result.verdict == "inconclusive" and result.score is None
+    (session,) = [
+        f.finding for f in ws.store.list_findings(result.case_id) if not f.finding.locator.steps[1:]
+    ]
+    assert session.status.value == "unsupported" and "No face" in session.explanation

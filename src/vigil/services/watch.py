@@ -45,6 +45,7 @@ from vigil.domain.model import (
     JsonValue,
     Locator,
     Provenance,
+    Status,
     Verdict,
 )
 from vigil.services.cases import create_case
@@ -555,16 +556,11 @@ def _session_finding(
     }
     judged = sum(1 for t in summary.tracks if t.score is not None)
     if summary.score is None:
-        return Finding(
-            label=_LABEL,
-            score=0.0,
-            threshold=summary.threshold,
-            verdict=Verdict.INCONCLUSIVE,
-            explanation=(
-                f"No face was tracked long enough to judge in {summary.frames} analysed "
-                "frames of the live session."
-            ),
-            negative_below=summary.negative_below,
+        return Finding.problem(
+            _LABEL,
+            Status.UNSUPPORTED,
+            f"No face was tracked long enough to judge in {summary.frames} analysed "
+            "frames of the live session; nothing to judge.",
             locator=locator,
             details=details,
         )
@@ -590,13 +586,10 @@ def _window_finding(
         "track_scores": {str(k): round(v, 4) for k, v in verdict.track_scores.items()},
     }
     if verdict.score is None:
-        return Finding(
-            label=_LABEL,
-            score=0.0,
-            threshold=threshold,
-            verdict=Verdict.INCONCLUSIVE,
-            explanation="No face tracked long enough in this window to judge.",
-            negative_below=negative_below,
+        return Finding.problem(
+            _LABEL,
+            Status.UNSUPPORTED,
+            "No face was tracked long enough in this window to judge.",
             locator=where,
             details=details,
         )
