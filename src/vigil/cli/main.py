@@ -686,6 +686,7 @@ TRAINERS = {
     "speaker": "vigil.detectors.audio.train_speaker",
     "image-synthetic": "vigil.detectors.image.train",
     "face-swap": "vigil.detectors.image.train_face_swap",
+    "video-deepfake": "vigil.detectors.video.train_deepfake",
     "text-scam": "vigil.detectors.text.train_scam",
     "text-ai": "vigil.detectors.text.train_ai_text",
     "email-forensics": "vigil.detectors.text.train_email_forensics",
