@@ -4,6 +4,9 @@ dropping, segment recording (remuxed, or re-encoded for raw video)."""
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -180,3 +183,27 @@ def test_unopenable_source_ends_with_a_warning(tmp_path: Path) -> None:
     events = run(LivePipeline(parse_source(str(path)), lambda t, rgb: None, tmp_path))
     assert [e.kind for e in events] == ["warning"]
     assert "could not be opened" in events[0].message
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
+def test_screen_region_is_grabbed_and_re_encoded(tmp_path: Path) -> None:
+    display = f":{90 + os.getpid() % 500}"
+    server = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "320x240x24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        source = parse_source(f"screen:160x120+8+8@{display}", screen_fps=10)
+        pipeline = LivePipeline(
+            source, lambda t, rgb: None, tmp_path, PipelineSettings(max_seconds=1.5)
+        )
+        events = run(pipeline)
+    finally:
+        server.terminate()
+        server.wait(10)
+    segments = [e.segment for e in events if e.segment is not None]
+    assert segments and all(s.re_encoded and s.codecs == ("libx264",) for s in segments)
+    assert pipeline.source_info["video_codec"] == "rawvideo"
+    assert pipeline.stats.frames_decoded >= 10
