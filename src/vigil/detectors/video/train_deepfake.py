@@ -24,6 +24,9 @@
    (at least 0.5), the negative bound the 10th percentile of fakes' (at most
    the threshold). The chosen model is refit on all clips and written as
    deepfake_model.npz, with every number in deepfake_metrics.json.
+5. Leave one method out: chip models retrained without each of the
+   face-swap trainer's method groups score that group; the shipped track
+   model and band are applied (how it fares on a method it never saw).
 
 Caveat, stated in the card too: the combiner's inputs for fold k come from
 chip models of the other folds, which did see fold k, so the second level is
@@ -44,10 +47,12 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vigil.detectors.image import train_face_swap as fs
 from vigil.detectors.video.deepfake import BURST, EVERY_S, MAX_FRAMES, MAX_SIDE
 from vigil.video.analysis import (
     TRACK_FEATURES,
@@ -249,27 +254,21 @@ def shipped_chip_recipe(metrics_file: Path | None = None) -> tuple[float, float,
     return float(found.group(1)), float(a), float(b)
 
 
-def out_of_fold_chip_scores(
-    clips: list[Clip],
-    fold_of: dict[str, int],
-    data: Path,
-    chips_file: Path | None,
-    cache: Path | None,
-    seed: int,
-    metrics_file: Path | None = None,
-) -> list[NDArray[np.float64]]:
-    """Calibrated P(manipulated) of every clip chip, from a chip model trained
-    by the face-swap trainer's own `out_of_fold` without the clip's fold.
+@dataclass
+class FaceSwapRows:
+    """The face-swap trainer's training rows: its sources, chips and features."""
 
-    The face-swap trainer's rows (its chips and augmentations) are the
-    training rows, assigned to our pair folds (its still images, which share
-    no pair with the clips, to a fold of their own); our clip chips join as
-    rows that are scored but never trained on."""
+    sources: list[fs.Source]
+    rows: list[fs.Source]
+    feats: dict[str, NDArray[np.float64]]
+
+
+def face_swap_rows(
+    data: Path, chips_file: Path | None, cache: Path | None, seed: int
+) -> FaceSwapRows:
+    """The face-swap trainer's chips (its own recipe and augmentations), featurised."""
     import numpy as np
 
-    from vigil.detectors.image import train_face_swap as fs
-
-    c, a, b = shipped_chip_recipe(metrics_file)
     sources = fs.load_sources(data)
     if chips_file is not None and chips_file.is_file():
         with np.load(chips_file, allow_pickle=False) as z:
@@ -286,17 +285,35 @@ def out_of_fold_chip_scores(
             )
     rows = [sources[i] for i in chips.source]
     tag = f"face_swap_{seed}_{len(rows)}"
-    theirs = {
+    augments = range(chips.aug.shape[1])
+    feats = {
         "clean": chip_features(chips.clean, cache, f"{tag}_clean"),
         "recomp": chip_features(chips.recomp, cache, f"{tag}_recomp"),
         "aug": np.stack(
-            [
-                chip_features(chips.aug[:, k], cache, f"{tag}_aug{k}")
-                for k in range(chips.aug.shape[1])
-            ],
-            1,
+            [chip_features(chips.aug[:, k], cache, f"{tag}_aug{k}") for k in augments], 1
         ),
     }
+    return FaceSwapRows(sources, rows, feats)
+
+
+def out_of_fold_chip_scores(
+    clips: list[Clip],
+    clip_fold: Callable[[Clip], int],
+    source_fold: Callable[[fs.Source], int],
+    training: FaceSwapRows,
+    cache: Path | None,
+    metrics_file: Path | None = None,
+) -> list[NDArray[np.float64]]:
+    """Calibrated P(manipulated) of every clip chip, from a chip model trained
+    by the face-swap trainer's own `out_of_fold` without the clip's fold.
+
+    The face-swap trainer's rows are the training rows, each in the fold
+    `source_fold` gives it; our clip chips join as rows that are scored but
+    never trained on."""
+    import numpy as np
+
+    c, a, b = shipped_chip_recipe(metrics_file)
+    rows, theirs = training.rows, training.feats
     ours = [
         chip_features(clip.chips, cache, f"{clip.path.stem}.{_settings_key()}")
         if clip.chips is not None and len(clip.chips)
@@ -311,12 +328,8 @@ def out_of_fold_chip_scores(
         "aug": np.concatenate([theirs["aug"], np.repeat(mine[:, None], augments, 1)]),
     }
     folds = np.array(
-        [fold_of.get(s.pair_id, FOLDS) for s in rows]
-        + [
-            fold_of[clip.pair_id]
-            for clip, m in zip(clips, ours, strict=True)
-            for _ in range(len(m))
-        ]
+        [source_fold(s) for s in rows]
+        + [clip_fold(clip) for clip, m in zip(clips, ours, strict=True) for _ in range(len(m))]
     )
     trainable = np.concatenate(
         [np.array([s.method not in fs.OUT_OF_SCOPE for s in rows]), np.zeros(len(mine), bool)]
@@ -532,15 +545,76 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     pairs = sorted({c.pair_id for c in clips})
     fold_of = dict(zip(pairs, pair_folds(pairs, FOLDS, args.seed).tolist(), strict=True))
+    training = face_swap_rows(args.data, args.face_chips, args.cache, args.seed)
     chip_scores = out_of_fold_chip_scores(
-        clips, fold_of, args.data, args.face_chips, args.cache, args.seed, args.face_swap_metrics
+        clips,
+        lambda c: fold_of[c.pair_id],
+        lambda s: fold_of.get(s.pair_id, FOLDS),  # still images: a fold of their own
+        training,
+        args.cache,
+        args.face_swap_metrics,
     )
     judged = [clip_tracks(c, s) for c, s in zip(clips, chip_scores, strict=True)]
     metrics = choose_and_fit(judged, fold_of, args.out)
+    metrics["leave_one_method_out"] = leave_one_method_out(
+        clips, training, args.cache, args.face_swap_metrics, args.out
+    )
     metrics["seconds"] = round(time.time() - started, 1)
     (args.out / "deepfake_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     log.info("%s", json.dumps(metrics, indent=1))
     return 0
+
+
+def leave_one_method_out(
+    clips: list[Clip],
+    training: FaceSwapRows,
+    cache: Path | None,
+    metrics_file: Path | None,
+    out: Path,
+) -> dict[str, object]:
+    """The shipped track model on chip scores from chip models that never saw
+    the clip's manipulation method (the face-swap trainer's groups: each method
+    with the reals it was made from; talking-head reals, Wav2Lip and SadTalker
+    together), at the shipped band."""
+    import numpy as np
+
+    from vigil.detectors.image.train import auc
+
+    groups = sorted({s.group for s in training.sources})
+    group_of = {s.path: s.group for s in training.sources}
+    chip_scores = out_of_fold_chip_scores(
+        clips,
+        lambda c: groups.index(group_of[c.path]),
+        lambda s: groups.index(s.group),
+        training,
+        cache,
+        metrics_file,
+    )
+    model = TrackModel.from_npz((out / "deepfake_model.npz").read_bytes())
+    judged = [clip_tracks(c, s) for c, s in zip(clips, chip_scores, strict=True)]
+    scores = [clip_score(model, c.tracks) for c in judged]
+    per_group: dict[str, object] = {}
+    for group in groups:
+        part = [
+            (c.clip.label, s)
+            for c, s in zip(judged, scores, strict=True)
+            if s is not None and group_of[c.clip.path] == group
+        ]
+        if not part:
+            continue
+        y = np.array([label for label, _ in part], float)
+        p = np.array([score for _, score in part], float)
+        per_group[group] = {
+            "fakes": int(y.sum()),
+            "reals": int((1 - y).sum()),
+            "auc_within_group": _rounded(auc(y, p)),
+            "fakes_positive": int((p[y == 1] >= model.threshold).sum()),
+            "reals_positive": int((p[y == 0] >= model.threshold).sum()),
+        }
+    return {
+        "pooled": evaluate(judged, scores, model.threshold, model.negative_below),
+        "per_held_out_group": per_group,
+    }
 
 
 def band(judged: list[ClipTracks], scores: list[float | None]) -> tuple[float, float]:
