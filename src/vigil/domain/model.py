@@ -64,8 +64,9 @@ class LocatorStep:
     """One hop from a container to what it holds.
 
     kind is one of: path, stream (a live source: URL, device, screen region),
-    archive_member, mime_part, mbox_message, decompressed, chat_message, page,
-    frame, time_span, byte_range, pixel_box, char_span.
+    archive_member, mime_part, msg_attachment (Outlook .msg, numbered from 1),
+    mbox_message, decompressed, chat_message, page, frame, time_span,
+    byte_range, pixel_box (x,y,width,height), char_span.
     """
 
     kind: str

@@ -38,6 +38,10 @@ _MAIL_HEADER = re.compile(
     rb":[ \t]",
     re.IGNORECASE,
 )
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAPI_STREAM_NAMES = tuple(
+    name.encode("utf-16-le") for name in ("__substg1.0_", "__properties_version1.0")
+)
 _ANY_HEADER = re.compile(rb"^[!-9;-~]+:")
 """Any RFC 5322 header field: printable ASCII name, then a colon."""
 
@@ -51,7 +55,18 @@ def sniff_media_type(head: bytes) -> str:
         return _normalise(kind.mime, head)
     if head.startswith(b"MZ"):
         return "application/x-msdownload"
+    if head.startswith(_OLE_MAGIC):
+        return _ole_kind(head)
     return _sniff_text(head)
+
+
+def _ole_kind(head: bytes) -> str:
+    """An Outlook message when MAPI stream names show in the directory read so
+    far; otherwise a compound file of unknown kind (the directory may lie
+    beyond the head)."""
+    if any(name in head for name in _MAPI_STREAM_NAMES):
+        return "application/vnd.ms-outlook"
+    return "application/x-ole-storage"
 
 
 def _normalise(mime: str, head: bytes) -> str:

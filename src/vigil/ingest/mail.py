@@ -1,17 +1,20 @@
-"""RFC 822 messages and mbox files: attachments and attached messages
-become derived items, located by IMAP-style MIME part numbers."""
+"""RFC 822 messages, Outlook .msg files and mbox files: attachments and
+attached messages become derived items, located by IMAP-style MIME part
+numbers (.msg: by attachment number)."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import io
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage, Message
 from typing import BinaryIO
 
 from vigil.ingest.members import Member, Problem, display_name
+from vigil.text.outlook import outlook_to_rfc822
 
-__all__ = ["expand_mbox", "expand_message"]
+__all__ = ["expand_mbox", "expand_message", "expand_outlook"]
 
 Opener = Callable[[], BinaryIO]
 
@@ -22,6 +25,33 @@ def expand_message(open_blob: Opener) -> Iterator[Member | Problem]:
     for defect in message.defects[:20]:
         yield Problem("mail_defect", f"message header defect: {type(defect).__name__}")
     yield from _parts(message, "")
+
+
+def expand_outlook(open_blob: Opener, max_bytes: int) -> Iterator[Member | Problem]:
+    """Attachments and embedded messages of an Outlook .msg, expanded as an
+    .eml's are from the RFC 822 form `vigil.text.outlook` makes of it. An OLE
+    file that is not a message (a .doc) has nothing to expand."""
+    with open_blob() as raw:
+        data = raw.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        yield Problem(
+            "message_too_large", f"over the {max_bytes}-byte limit, kept but not expanded"
+        )
+        return
+    converted = outlook_to_rfc822(data)
+    if converted.status == "unsupported":
+        return
+    for warning in converted.warnings[:20]:
+        code = "mail_defect" if converted.status == "ok" else "corrupt_container"
+        yield Problem(code, f"Outlook message: {warning}")
+    if converted.status != "ok":
+        return
+    for member in expand_message(lambda: io.BytesIO(converted.rfc822)):
+        if isinstance(member, Member) and member.step_kind == "mime_part":
+            # part 1 holds the bodies; attachments follow as parts 2, 3, ...
+            number = str(int(member.step_value.split(".")[0]) - 1)
+            member = Member(member.name, "msg_attachment", number, member.open_chunks)
+        yield member
 
 
 def _parts(message: Message, prefix: str) -> Iterator[Member | Problem]:

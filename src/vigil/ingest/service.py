@@ -32,10 +32,11 @@ from vigil.domain.model import Case, Item, ItemWarning, Locator
 from vigil.formats import SNIFF_BYTES, sniff_media_type
 from vigil.ingest.archives import expand_compressed, expand_tar, expand_zip, is_tar
 from vigil.ingest.limits import Budget, IngestLimits, LimitExceeded
-from vigil.ingest.mail import expand_mbox, expand_message
+from vigil.ingest.mail import expand_mbox, expand_message, expand_outlook
 from vigil.ingest.members import Member, Problem
 from vigil.ingest.video import expand_video
 from vigil.store import BlobStore, EntryFactory, MetadataStore, StoredBlob
+from vigil.text.outlook import OUTLOOK_MEDIA_TYPES
 
 __all__ = ["IngestSummary", "Ingestor"]
 
@@ -391,6 +392,8 @@ class Ingestor:
             return expand_message(opener)
         if media == "application/mbox":
             return expand_mbox(opener, self._limits.max_mail_bytes)
+        if media in OUTLOOK_MEDIA_TYPES:
+            return expand_outlook(opener, self._limits.max_mail_bytes)
         if media.startswith("video/"):
             return expand_video(opener, self._limits)
         return None

@@ -1,10 +1,13 @@
 """Text from the carriers evidence comes in: plain text in any common
-encoding, HTML, e-mail (headers, bodies, links, attachment facts), mbox,
-WhatsApp and Telegram chat exports, PDF and DOCX, images by OCR; and the character n-gram
-hashing and linear models the text detectors share.
+encoding, HTML, e-mail (headers, bodies, links, attachment facts), Outlook
+.msg, mbox, WhatsApp and Telegram chat exports, PDF and DOCX, images by OCR
+(RapidOCR, and Tesseract for the scripts RapidOCR misreads); and the
+character n-gram hashing and linear models the text detectors share.
 
-A library: it imports only `vigil.domain`, the standard library and, inside
-functions, numpy and pypdf. It never touches the network or the disk.
+A library: it imports `vigil.domain`, `vigil.imaging.decode` (bounded image
+decoding), the standard library and, inside functions, numpy, pypdf,
+extract-msg and rapidocr; Tesseract runs as a subprocess fed on stdin. It
+never touches the network and writes no files.
 """
 
 from vigil.text.carriers import (
@@ -34,6 +37,8 @@ from vigil.text.mail import (
     iter_mbox,
     parse_email,
 )
+from vigil.text.ocr import OcrEngine, OcrLine, OcrReader, OcrText
+from vigil.text.outlook import OUTLOOK_MEDIA_TYPES, OutlookMessage, outlook_to_rfc822
 
 __all__ = [
     "Address",
@@ -51,6 +56,12 @@ __all__ = [
     "HtmlText",
     "MailBody",
     "MailLimits",
+    "OUTLOOK_MEDIA_TYPES",
+    "OcrEngine",
+    "OcrLine",
+    "OcrReader",
+    "OcrText",
+    "OutlookMessage",
     "ParsedEmail",
     "TextSegment",
     "decode_text",
@@ -60,6 +71,7 @@ __all__ = [
     "iter_mbox",
     "looks_binary",
     "looks_like_whatsapp",
+    "outlook_to_rfc822",
     "parse_email",
     "parse_telegram_json",
     "parse_whatsapp",

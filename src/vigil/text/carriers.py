@@ -10,9 +10,10 @@ from vigil.domain.model import Locator
 from vigil.text.chat import ChatExport, looks_like_whatsapp, parse_telegram_json, parse_whatsapp
 from vigil.text.decode import decode_text, looks_binary
 from vigil.text.documents import docx_text, pdf_text
-from vigil.text.html import html_to_text
+from vigil.text.html import HtmlText, html_to_text
 from vigil.text.mail import ParsedEmail, parse_email
 from vigil.text.ocr import OcrEngine, OcrText
+from vigil.text.outlook import OUTLOOK_MEDIA_TYPES, outlook_to_rfc822
 
 __all__ = [
     "CARRIER_MEDIA_TYPES",
@@ -32,8 +33,10 @@ CARRIER_MEDIA_TYPES = (
     "application/json",
     "application/pdf",
     DOCX_MEDIA_TYPE,
+    *OUTLOOK_MEDIA_TYPES,
 )
-"""Sniffed media types `extract_text` reads without OCR."""
+"""Sniffed media types `extract_text` reads without OCR (an OLE file that is
+not an Outlook message comes back unsupported)."""
 IMAGE_MEDIA_TYPES = (
     "image/png",
     "image/jpeg",
@@ -49,8 +52,8 @@ IMAGE_MEDIA_TYPES = (
 class TextSegment:
     text: str
     locator: Locator
-    """Relative to the item: empty for the whole item, else e.g. page=3 or
-    chat_message=17."""
+    """Relative to the item: empty for the whole item, else e.g. page=3,
+    chat_message=17 or pixel_box=x,y,w,h (a line read by OCR)."""
     kind: str
     """text, html, email, chat_message, pdf_page, docx or ocr"""
     sender: str = ""
@@ -61,14 +64,17 @@ class TextSegment:
 @dataclass(frozen=True, slots=True)
 class ExtractedText:
     carrier: str
-    """plain, html, email, whatsapp, telegram, pdf, docx, image_ocr; unsupported
-    or unreadable when no text could be taken (see `warnings`)."""
+    """plain, html, email (.eml and Outlook .msg), whatsapp, telegram, pdf,
+    docx, image_ocr; unsupported or unreadable when no text could be taken
+    (see `warnings`)."""
     segments: tuple[TextSegment, ...]
     warnings: tuple[str, ...] = ()
     truncated: bool = False
     encoding: str = ""
     email: ParsedEmail | None = None
     ocr: OcrText | None = None
+    html: HtmlText | None = None
+    """HTML items: the links and hidden text left out of the segments."""
 
     @property
     def ok(self) -> bool:
@@ -103,9 +109,30 @@ def _image(data: bytes, truncated: bool, ocr: OcrEngine | None) -> ExtractedText
     if not result.readable:
         return ExtractedText("unreadable", (), result.warnings, ocr=result)
     if not result.lines:  # a readable image that shows no text
-        return ExtractedText("unsupported", (), ("OCR found no text in the image",), ocr=result)
-    segment = TextSegment(result.text, Locator(), "ocr")
-    return ExtractedText("image_ocr", (segment,), result.warnings, ocr=result)
+        warnings = ("OCR found no text in the image", *result.warnings)
+        return ExtractedText("unsupported", (), warnings, ocr=result)
+    segments = tuple(
+        TextSegment(line.text, Locator().child("pixel_box", line.pixel_box), "ocr")
+        for line in result.lines
+    )
+    return ExtractedText("image_ocr", segments, result.warnings, ocr=result)
+
+
+def _email(data: bytes, truncated: bool, carried: tuple[str, ...] = ()) -> ExtractedText:
+    parsed = parse_email(data)
+    warnings = carried + parsed.warnings + (("message cut at the read limit",) if truncated else ())
+    text = parsed.text()
+    segments = (TextSegment(text, Locator(), "email"),) if text.strip() else ()
+    return ExtractedText("email", segments, warnings, truncated, "", parsed)
+
+
+def _outlook(data: bytes, truncated: bool) -> ExtractedText:
+    if truncated:
+        return _unreadable("the .msg file is larger than the read limit")
+    converted = outlook_to_rfc822(data)
+    if converted.status != "ok":
+        return ExtractedText(converted.status, (), converted.warnings)
+    return _email(converted.rfc822, False, converted.warnings)
 
 
 def _chat(export: ChatExport, truncated: bool, encoding: str) -> ExtractedText:
@@ -152,16 +179,14 @@ def extract_text(
         segments = tuple(TextSegment(t, Locator(), "docx") for t in document.pages if t.strip())
         carrier = "docx" if segments else "unreadable"
         return ExtractedText(carrier, segments, document.warnings, document.truncated)
+    if media_type in OUTLOOK_MEDIA_TYPES:
+        return _outlook(data, truncated)
     if media_type not in CARRIER_MEDIA_TYPES:
         return _unsupported(f"{media_type} carries no text this reader knows")
     if looks_binary(data):
         return _unsupported(f"the bytes are not text, though sniffed as {media_type}")
     if media_type == "message/rfc822":
-        parsed = parse_email(data)
-        warnings = parsed.warnings + (("message cut at the read limit",) if truncated else ())
-        text = parsed.text()
-        segments = (TextSegment(text, Locator(), "email"),) if text.strip() else ()
-        return ExtractedText("email", segments, warnings, truncated, "", parsed)
+        return _email(data, truncated)
     decoded = decode_text(data)
     if _mostly_control(decoded.text):
         return _unsupported(f"the text is mostly control characters ({decoded.encoding})")
@@ -179,6 +204,7 @@ def extract_text(
             warnings,
             truncated or rendered.truncated,
             decoded.encoding,
+            html=rendered,
         )
     if looks_like_whatsapp(decoded.text):
         export = parse_whatsapp(decoded.text)

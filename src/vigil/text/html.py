@@ -80,6 +80,9 @@ class HtmlText:
     hidden_chars: int = 0
     """Characters of text inside hidden elements (left out of `text`)."""
     truncated: bool = False
+    hidden_text: str = ""
+    """The text of hidden elements, up to `max_chars` (for indicators: a
+    hidden address is still a pivot)."""
 
 
 def _attributes(source: str) -> dict[str, str]:
@@ -99,6 +102,8 @@ class _Collector:
         self.max_chars = max_chars
         self.truncated = False
         self.hidden_chars = 0
+        self.hidden_parts: list[str] = []
+        self._hidden_size = 0
         self.links: list[HtmlLink] = []
         self.forms: list[HtmlForm] = []
         self._skip: list[str] = []
@@ -123,6 +128,9 @@ class _Collector:
         text = _html.unescape(raw) if "&" in raw else raw
         if self._hidden:
             self.hidden_chars += len(text.strip())
+            if self._hidden_size < self.max_chars:
+                self.hidden_parts.append(text[: self.max_chars - self._hidden_size])
+                self._hidden_size += len(self.hidden_parts[-1])
             return
         self.emit(text)
         if self._link is not None and self._link_size < 1000:
@@ -248,13 +256,17 @@ def html_to_text(
     _tokenize(html[:max_input_chars], collector)
     collector.close_link()
     collector.close_form()
-    text = _SPACES.sub(" ", "".join(collector.parts))
-    text = "\n".join(line.strip() for line in text.split("\n"))
-    text = _LINES.sub("\n\n", text).strip()
     return HtmlText(
-        text,
+        _tidy(collector.parts),
         tuple(collector.links),
         tuple(collector.forms),
         collector.hidden_chars,
         len(html) > max_input_chars or collector.truncated,
+        _tidy(collector.hidden_parts),
     )
+
+
+def _tidy(parts: list[str]) -> str:
+    text = _SPACES.sub(" ", "".join(parts))
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _LINES.sub("\n\n", text).strip()

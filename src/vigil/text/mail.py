@@ -12,6 +12,7 @@ archive listing, macro storage), never opened beyond that, never run.
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.errors
 import email.policy
@@ -74,6 +75,10 @@ class MailBody:
     content_type: str
     text: str
     charset: str
+    links: tuple[HtmlLink, ...] = ()
+    """HTML parts: the links, with their targets (not in `text`)."""
+    hidden_text: str = ""
+    """HTML parts: text of hidden elements (not in `text`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,16 @@ def _decode_header_value(value: str, limit: int) -> str:
         if pieces:
             value = "".join(_decode_piece(piece, charset) for piece, charset in pieces)
     return " ".join(value.split())
+
+
+def _fits(declared: str, used: str, raw: bytes) -> bool:
+    """Whether the bytes were read in the charset the part declares (ASCII
+    read as UTF-8 counts)."""
+    try:
+        name = codecs.lookup(declared.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return False
+    return name == used or (name == "ascii" and used == "utf-8" and raw.isascii())
 
 
 def _decode_piece(piece: bytes | str, charset: str | None) -> str:
@@ -321,16 +336,31 @@ class _Walk:
         decoded = decode_text(raw[: self.limits.max_body_chars * 4], charset or None)
         if decoded.replaced:
             self.warnings.append(f"part {section}: bytes not valid in {decoded.encoding}")
+        elif charset and raw and not _fits(charset, decoded.encoding, raw):
+            self.warnings.append(
+                f"part {section}: declared charset {charset[:40]!r} does not fit the bytes; "
+                f"read as {decoded.encoding}"
+            )
         text = decoded.text.replace("\r\n", "\n")
         if content_type == "text/html":
             rendered = html_to_text(text, max_chars=self.limits.max_body_chars)
-            self.links.extend(rendered.links[: 2000 - len(self.links)])
+            links = rendered.links[: max(0, 2000 - len(self.links))]
+            self.links.extend(links)
             self.forms.extend(rendered.forms[:100])
             self.hidden_chars += rendered.hidden_chars
             if rendered.truncated:
                 self.warnings.append(f"part {section}: HTML cut at the size or tag limit")
-            text = rendered.text
-        elif len(text) > self.limits.max_body_chars:
+            body = MailBody(
+                section,
+                content_type,
+                rendered.text,
+                decoded.encoding,
+                links=links,
+                hidden_text=rendered.hidden_text,
+            )
+            self.bodies.append(body)
+            return
+        if len(text) > self.limits.max_body_chars:
             self.warnings.append(f"part {section}: text cut at {self.limits.max_body_chars} chars")
             text = text[: self.limits.max_body_chars]
         self.bodies.append(MailBody(section, content_type, text, decoded.encoding))

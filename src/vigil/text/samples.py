@@ -3,15 +3,38 @@
 Every name, number and domain is invented; domains sit under the reserved
 ``.test`` and ``.example`` names (RFC 2606), phone numbers in Ofcom's
 drama range (+44 7700 900xxx). Nothing here is live or harmful: the HTML
-attachment's form points at a reserved name and runs no script.
+attachment's form points at a reserved name and runs no script. The wallet
+is BIP173's first test vector, a documentation address.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import shutil
+import subprocess
 from email.message import EmailMessage
+from functools import cache
 from pathlib import Path
 
-__all__ = ["phishing_email", "whatsapp_export", "write_demo_messages"]
+__all__ = [
+    "WALLET_ADDRESS",
+    "font_for",
+    "phishing_email",
+    "text_screenshot",
+    "wallet_screenshot",
+    "whatsapp_export",
+    "write_demo_messages",
+]
+
+WALLET_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+_WALLET_LINES = (
+    "Your wallet has been compromised. Move your",
+    "funds to the secure wallet below within 2 hours",
+    "or they will be lost:",
+    WALLET_ADDRESS,
+    "Questions? Telegram @wallet_rescue_desk",
+)
 
 
 def phishing_email() -> bytes:
@@ -70,6 +93,76 @@ def whatsapp_export() -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def wallet_screenshot() -> bytes:
+    """A chat-app screenshot (PNG, 720x420) in which a fake recovery desk asks
+    for funds to be moved to a wallet. Drawn with Pillow's bundled font, so it
+    looks the same on every machine; needs Pillow."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (720, 420), (236, 229, 221))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 720, 64), fill=(7, 94, 84))
+    draw.text((24, 16), "Crypto Recovery Desk", fill="white", font=ImageFont.load_default(28))
+    draw.rounded_rectangle((16, 88, 704, 392), radius=14, fill="white")
+    font = ImageFont.load_default(24)
+    for row, line in enumerate(_WALLET_LINES):
+        draw.text((32, 104 + row * 56), line, fill=(17, 17, 17), font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def write_demo_messages(folder: Path) -> None:
     (folder / "account_limited.eml").write_bytes(phishing_email())
     (folder / "WhatsApp Chat with Mum.txt").write_bytes(whatsapp_export())
+    if importlib.util.find_spec("PIL") is not None:
+        (folder / "Screenshot wallet recovery.png").write_bytes(wallet_screenshot())
+
+
+_FONTCONFIG_LANGUAGE = {"zh": "zh-cn"}
+_NOT_REGULAR = ("Bold", "Oblique", "Italic", "Mono", "Condensed", "Serif", "ExtraLight")
+
+
+@cache
+def font_for(language: str) -> str | None:
+    """A regular sans font on this system covering `language` (ISO 639-1),
+    found with fontconfig; None when there is none."""
+    if shutil.which("fc-list") is None:
+        return None
+    query = f":lang={_FONTCONFIG_LANGUAGE.get(language, language)}"
+    try:
+        listed = subprocess.run(
+            ["fc-list", query, "file"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    paths = sorted(line.split(":")[0] for line in listed.splitlines() if line.strip())
+    regular = [path for path in paths if not any(style in path for style in _NOT_REGULAR)]
+    found = regular or paths
+    return found[0] if found else None
+
+
+def text_screenshot(language: str, lines: list[str], size: int = 30) -> bytes | None:
+    """A white PNG with `lines` drawn in black in a system font for
+    `language`; Arabic lines right-aligned and laid out right to left (needs
+    Pillow with libraqm). None when no font or no shaping is available."""
+    from PIL import Image, ImageDraw, ImageFont, features
+
+    path = font_for(language)
+    rtl = language in ("ar", "fa", "he", "ur")
+    if path is None or (rtl and not features.check("raqm")):
+        return None
+    font = ImageFont.truetype(path, size)
+    width = 60 + max(int(font.getlength(line)) for line in lines)
+    row = int(size * 1.9)
+    image = Image.new("RGB", (width, 30 + row * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        y = 15 + row * number
+        if rtl and not line.isascii():
+            draw.text((width - 30, y), line, font=font, fill="black", direction="rtl", anchor="ra")
+        else:
+            draw.text((30, y), line, font=font, fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

@@ -11,6 +11,7 @@ from typing import BinaryIO
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.text.languages import LURES, WALLET
 
 from vigil.detectors.base import DetectorServices, load_registry
 from vigil.detectors.text.indicators import TextIndicatorDetector, TextIndicatorOptions
@@ -118,10 +119,16 @@ def test_html_links_show_their_targets() -> None:
     html = (
         b"<html><head><style>a{}</style><script>var x='evil@bad.com'</script></head>"
         b"<body><p>Visit <a href='https://phish.example.net/login'>paypal.com</a>"
-        b"&#64;</p></body></html>"
+        b" &#64;</p><p style='display:none'>wallet bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        b"</p></body></html>"
     )
-    kinds = _kinds(_run(html, "text/html"))
+    findings = _run(html, "text/html")
+    kinds = _kinds(findings)
     assert ("url", "https://phish.example.net/login") in kinds
+    sources = {f.details["value"]: f.details["text_source"] for f in findings}
+    assert sources["https://phish.example.net/login"] == "html_link"
+    # hidden text is left out of what a reader sees, not out of the pivots
+    assert sources["bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"] == "html_hidden"
     assert ("domain", "paypal.com") in kinds
     assert ("email", "evil@bad.com") not in kinds
 
@@ -160,7 +167,7 @@ def test_mail_headers_bodies_and_parts() -> None:
     assert "bounce@bulk-sender.net" in by_value
     assert str(by_value["+442079460018"].locator).startswith("mime_part=1.1 > char_span=")
     assert str(by_value["https://pay.example.com/x"].locator).startswith("mime_part=1.2 >")
-    assert by_value["https://pay.example.com/x"].details["text_source"] == "html_to_text"
+    assert by_value["https://pay.example.com/x"].details["text_source"] == "html_link"
     assert "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2" in by_value
     assert "attached@example.com" not in by_value  # attachments are items of their own
     assert "victim@example.org" not in by_value  # only sender headers are read
@@ -231,3 +238,14 @@ def test_html_bombs_take_linear_time(bomb: str) -> None:
     for finding in _run(data, "text/html"):
         assert finding.label == "text.indicator"
     assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize("language", sorted(LURES))
+def test_indicators_in_every_language_of_the_issue(language: str) -> None:
+    text = f"{LURES[language]}: https://paket-zoll.example.com/pay {WALLET} +44 20 7946 0018"
+    kinds = set(_kinds(_run(text.encode())))
+    assert {
+        ("url", "https://paket-zoll.example.com/pay"),
+        ("btc_address", WALLET),
+        ("phone", "+442079460018"),
+    } <= kinds

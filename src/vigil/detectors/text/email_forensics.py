@@ -22,14 +22,16 @@ from vigil.detectors.base import Detector, DetectorOptions, Example
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, Indicator, JsonValue, Status, Verdict
 from vigil.text.brands import FREEMAIL_DOMAINS, URL_SHORTENERS, BrandMatch, brand_in_text
-from vigil.text.decode import looks_binary, read_bounded
-from vigil.text.mail import Address, Attachment, ParsedEmail, parse_email
+from vigil.text.carriers import extract_text
+from vigil.text.decode import read_bounded
+from vigil.text.mail import Address, Attachment, ParsedEmail
 from vigil.text.mail_auth import (
     AuthResult,
     parse_authentication_results,
     parse_dkim_signature,
     parse_received_spf,
 )
+from vigil.text.outlook import OUTLOOK_MEDIA_TYPES
 
 __all__ = ["EmailForensicsDetector", "EmailForensicsOptions", "Rule", "RuleHit", "RULES", "check"]
 
@@ -456,8 +458,8 @@ _NOTHING = {
 
 class EmailForensicsDetector(Detector):
     name = "email_forensics"
-    version = "1.0.0"
-    media_types = ("message/rfc822",)
+    version = "1.1.0"
+    media_types = ("message/rfc822", *OUTLOOK_MEDIA_TYPES)
     model_card = "vigil.detectors.text:email_forensics.md"
     requires = ("tldextract", "idna")
     install_hint = "pip install 'vigil-forensics[text]'"
@@ -474,13 +476,16 @@ class EmailForensicsDetector(Detector):
                     label, Status.UNREADABLE, f"The item could not be read ({exc})."
                 )
             return
-        if not data.strip() or looks_binary(data):
+        extracted = extract_text(data, item.media_type, truncated=truncated)
+        mail = extracted.email
+        if mail is None:
+            status = Status.UNSUPPORTED if extracted.carrier == "unsupported" else Status.UNREADABLE
+            reason = extracted.warnings[0] if extracted.warnings else "no message"
             for label in LABELS:
                 yield Finding.problem(
-                    label, Status.UNREADABLE, "The item is empty or not a text e-mail message."
+                    label, status, f"The item is not a readable e-mail message: {reason}."
                 )
             return
-        mail = parse_email(data)
         if not mail.from_ and not mail.header_values("Received") and not mail.subject:
             for label in LABELS:
                 yield Finding.problem(
@@ -490,7 +495,7 @@ class EmailForensicsDetector(Detector):
                 )
             return
         hits, indicators = check(mail, options.own_domains)
-        warnings: list[JsonValue] = [w for w in mail.warnings[:10]]
+        warnings: list[JsonValue] = [w for w in extracted.warnings[:10]]
         if truncated:
             warnings.append(f"message cut at {options.max_bytes} bytes")
         has_auth = bool(

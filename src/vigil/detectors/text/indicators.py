@@ -2,35 +2,46 @@
 addresses, cryptocurrency addresses, IBANs, payment cards and messenger
 handles, each as a typed, normalised pivot with the characters it came from.
 
-One positive finding per distinct indicator (its first occurrence locates it);
-one negative finding when the text holds none. Rules only: see indicators.md.
+Text comes from `vigil.text.extract_text`: plain text, HTML (visible text,
+link targets and hidden text), e-mail (.eml and Outlook .msg: sender headers
+and body parts), chat exports (per message), PDF and DOCX, and images by OCR
+(per line, located by its pixel box). One positive finding per distinct
+indicator (its first occurrence locates it); one negative finding when the
+text holds none. Rules only: see indicators.md.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
-from vigil.detectors.base import Detector, DetectorOptions, Example
-from vigil.detectors.text._html_text import html_to_text
-from vigil.detectors.text._mail_text import TextSource, decode_bytes, mail_text_sources
+from vigil.detectors.base import Detector, DetectorOptions, DetectorServices, Example
+from vigil.detectors.text._ocr import OcrOptions, OcrReaders, ocr_refusal
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, JsonValue, Locator, Status, Verdict
+from vigil.text.carriers import (
+    CARRIER_MEDIA_TYPES,
+    IMAGE_MEDIA_TYPES,
+    ExtractedText,
+    extract_text,
+)
+from vigil.text.decode import decode_text, looks_binary, read_bounded
+from vigil.text.html import HtmlLink
+from vigil.text.mail import ParsedEmail
 
 if TYPE_CHECKING:
     from vigil.indicators import IndicatorExtractor, IndicatorHit
+    from vigil.text.ocr import OcrLine, OcrText
 
 __all__ = ["TextIndicatorDetector", "TextIndicatorOptions"]
 
 log = logging.getLogger(__name__)
 
 LABEL = "text.indicator"
-_CHUNK = 1 << 20
-_SNIFF = 1 << 16
 _THRESHOLD = 0.5
 _CHAINS = {
     "bitcoin": "Bitcoin",
@@ -43,10 +54,24 @@ _CHAINS = {
     "ethereum": "Ethereum (EVM)",
     "monero": "Monero",
 }
-_TEXT_BYTES = bytes(b for b in range(256) if b >= 0x20 and b != 0x7F) + b"\t\n\v\f\r\x1b"
+SENDER_HEADERS = ("From", "Reply-To", "Return-Path")
+_HEADER_KINDS = frozenset({"email", "domain"})
+"""Sender headers are read for addresses and their domains only."""
+_SOURCE_NAMES = {
+    "text": "plain",
+    "html": "html_to_text",
+    "email": "plain",
+    "chat_message": "chat_message",
+    "pdf_page": "pdf_page",
+    "docx": "docx",
+    "ocr": "ocr",
+}
+_TEXTUAL = frozenset({"text/plain", "text/csv", "application/json"})
+"""Types read as raw text when no carrier format fits (JSON that is not a
+Telegram export)."""
 
 
-class TextIndicatorOptions(DetectorOptions):
+class TextIndicatorOptions(OcrOptions):
     region: str | None = None
     """Phone region hint (ISO 3166 alpha-2) for numbers written in national
     form; without it only international (+CC) numbers are found."""
@@ -75,6 +100,21 @@ class TextIndicatorOptions(DetectorOptions):
         return tuple(sorted(k.value for k in parse_kinds(value)))
 
 
+@dataclass(frozen=True, slots=True)
+class TextSource:
+    """A stretch of text, where it came from, and how it was made."""
+
+    locator: Locator
+    text: str
+    source: str
+    """plain, html_to_text, html_link, html_hidden, header, chat_message,
+    pdf_page, docx, ocr or ocr_alternate"""
+    header: str = ""
+    kinds: frozenset[str] | None = None
+    """Indicator kinds read from this source (None: all)."""
+    ocr_line: OcrLine | None = None
+
+
 @dataclass(slots=True)
 class _Seen:
     hit: IndicatorHit
@@ -84,37 +124,48 @@ class _Seen:
 
 class TextIndicatorDetector(Detector):
     name = "text_indicators"
-    version = "1.0.0"
-    media_types = ("text/plain", "text/html", "message/rfc822", "application/json", "text/csv")
+    version = "1.1.0"
+    media_types = CARRIER_MEDIA_TYPES + IMAGE_MEDIA_TYPES
     model_card = "vigil.detectors.text:indicators.md"
     requires = ("phonenumbers", "schwifty", "tldextract", "Crypto")
     install_hint = "pip install 'vigil-forensics[text]'"
     Options = TextIndicatorOptions
 
+    def __init__(self, services: DetectorServices) -> None:
+        super().__init__(services)
+        self._ocr = OcrReaders()
+
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
         from vigil.indicators import IndicatorExtractor
 
         options = opts if isinstance(opts, TextIndicatorOptions) else TextIndicatorOptions()
+        refused = ocr_refusal(item.media_type, options, self.install_hint)
+        if refused is not None:
+            yield Finding.problem(
+                LABEL, Status.UNSUPPORTED, f"Text in images needs OCR; {refused}."
+            )
+            return
         try:
-            data, truncated = _read(item, options.max_bytes)
+            with item.open() as stream:
+                data, truncated = read_bounded(stream, options.max_bytes)
         except OSError as exc:
             yield Finding.problem(LABEL, Status.UNREADABLE, f"The item could not be read ({exc}).")
             return
-        if not data.strip():
-            yield Finding.problem(LABEL, Status.UNREADABLE, "The item holds no text.")
+        engine = None
+        if item.media_type in IMAGE_MEDIA_TYPES:
+            engine = self._ocr.get(options.ocr_languages)
+        extracted = extract_text(data, item.media_type, truncated=truncated, ocr=engine)
+        sources = _sources(extracted, data, item.media_type)
+        if sources is None:
+            status = Status.UNSUPPORTED if extracted.carrier == "unsupported" else Status.UNREADABLE
+            reason = extracted.warnings[0] if extracted.warnings else "no text"
+            yield Finding.problem(LABEL, status, f"No text to read indicators from: {reason}.")
             return
-        if _looks_binary(data):
-            yield Finding.problem(
-                LABEL,
-                Status.UNSUPPORTED,
-                "The bytes are not text (NUL or control bytes), though sniffed as "
-                f"{item.media_type}.",
-            )
-            return
-        sources = _sources(data, item.media_type)
         extractor = IndicatorExtractor(region=options.region, kinds=options.kinds)
         seen = _collect(extractor, sources)
         common: dict[str, JsonValue] = {"truncated_at": options.max_bytes} if truncated else {}
+        if extracted.warnings:
+            common["warnings"] = list(extracted.warnings[:10])
         if not seen:
             yield _nothing_found(sum(len(s.text) for s in sources), truncated, common)
             return
@@ -130,6 +181,8 @@ class TextIndicatorDetector(Detector):
 
     @classmethod
     def examples(cls) -> list[Example]:
+        from vigil.text.ocr import ocr_available
+
         lure = (
             b"URGENT: your account is locked. Send 0.01 BTC to "
             b"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq or pay the fee to "
@@ -144,7 +197,7 @@ class TextIndicatorDetector(Detector):
             b'<p>Verify your wallet <a href="https://secure-wallet-check.com/v">here</a>'
             b" or message us on Telegram @wallet_rescue_team.</p>\r\n"
         )
-        return [
+        examples = [
             Example(
                 "scam text with wallet, IBAN and phone",
                 lure,
@@ -156,54 +209,97 @@ class TextIndicatorDetector(Detector):
             Example("plain sentence", plain, "note.txt", "text/plain", LABEL, Verdict.NEGATIVE),
             Example("phishing mail", mail, "lure.eml", "message/rfc822", LABEL, Verdict.POSITIVE),
         ]
+        if ocr_available():
+            from vigil.text.samples import wallet_screenshot
+
+            examples.append(
+                Example(
+                    "screenshot with a wallet address",
+                    wallet_screenshot(),
+                    "screenshot.png",
+                    "image/png",
+                    LABEL,
+                    Verdict.POSITIVE,
+                )
+            )
+        return examples
 
 
-def _read(item: EvidenceView, limit: int) -> tuple[bytes, bool]:
-    """At most `limit` bytes, read in 1 MiB chunks; and whether more remained."""
-    buffer = bytearray()
-    with item.open() as stream:
-        while len(buffer) < limit:
-            chunk = stream.read(min(_CHUNK, limit - len(buffer)))
-            if not chunk:
-                return bytes(buffer), False
-            buffer += chunk
-        return bytes(buffer), bool(stream.read(1))
+def _sources(extracted: ExtractedText, data: bytes, media_type: str) -> list[TextSource] | None:
+    """The stretches of text to read, or None when the item has no text."""
+    if extracted.email is not None:
+        return _mail_sources(extracted.email)
+    if not extracted.ok:
+        if extracted.carrier == "unsupported" and media_type in _TEXTUAL and not looks_binary(data):
+            return [TextSource(Locator(), decode_text(data).text, "plain")]
+        return None
+    if extracted.ocr is not None:
+        return _ocr_sources(extracted.ocr)
+    sources = [
+        TextSource(s.locator, s.text, _SOURCE_NAMES.get(s.kind, s.kind)) for s in extracted.segments
+    ]
+    if extracted.html is not None:
+        sources += _html_extras(Locator(), extracted.html.links, extracted.html.hidden_text)
+    return sources
 
 
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:_SNIFF]
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False  # UTF-16 with a byte-order mark
-    if b"\x00" in sample:
-        return True
-    control = len(sample.translate(None, _TEXT_BYTES))
-    return control > 0.05 * len(sample)
+def _ocr_sources(ocr: OcrText) -> list[TextSource]:
+    """One source per line read, located by its pixel box; then the other
+    engine's readings of the same regions, for checksummed kinds only (a
+    misread there cannot pass a checksum)."""
+    from vigil.indicators import CRYPTO_KINDS
+
+    checksummed = frozenset({k.value for k in CRYPTO_KINDS} | {"iban"})
+    lines: list[tuple[OcrLine, str, frozenset[str] | None]]
+    lines = [(line, "ocr", None) for line in ocr.lines]
+    lines += [(line, "ocr_alternate", checksummed) for line in ocr.alternates]
+    return [
+        TextSource(
+            Locator().child("pixel_box", line.pixel_box),
+            line.text,
+            name,
+            kinds=kinds,
+            ocr_line=line,
+        )
+        for line, name, kinds in lines
+    ]
 
 
-def _sources(data: bytes, media_type: str) -> list[TextSource]:
-    if media_type == "message/rfc822":
-        try:
-            return mail_text_sources(data)
-        except (ValueError, LookupError, UnicodeError, IndexError, TypeError, RecursionError):
-            # RecursionError: MIME nested thousands deep defeats the stdlib parser
-            log.warning("mail parse failed; reading it as plain text")
-    text = decode_bytes(data)
-    if media_type == "text/html":
-        return [TextSource(Locator(), html_to_text(text), "html_to_text")]
-    return [TextSource(Locator(), text, "plain")]
+def _mail_sources(mail: ParsedEmail) -> list[TextSource]:
+    """Sender headers first, then the inline body parts in part order;
+    attachments and attached messages are items of their own."""
+    sources = []
+    for name, value in mail.headers:
+        canonical = next((h for h in SENDER_HEADERS if h.lower() == name.lower()), None)
+        if canonical is not None:
+            locator = Locator().child("mime_part", f"HEADER.FIELDS ({canonical.upper()})")
+            sources.append(TextSource(locator, value, "header", canonical, _HEADER_KINDS))
+    for body in mail.bodies:
+        locator = Locator().child("mime_part", body.section)
+        html = body.content_type == "text/html"
+        sources.append(TextSource(locator, body.text, "html_to_text" if html else "plain"))
+        sources += _html_extras(locator, body.links, body.hidden_text)
+    return sources
+
+
+def _html_extras(locator: Locator, links: Sequence[HtmlLink], hidden_text: str) -> list[TextSource]:
+    """Link targets (a link may show one site and lead to another) and the
+    text of hidden elements, as sources of their own."""
+    hrefs = "\n".join(link.href for link in links)
+    extras = [TextSource(locator, hrefs, "html_link")] if hrefs else []
+    if hidden_text:
+        extras.append(TextSource(locator, hidden_text, "html_hidden"))
+    return extras
 
 
 def _collect(
     extractor: IndicatorExtractor, sources: list[TextSource]
 ) -> dict[tuple[str, str], _Seen]:
     """Distinct (kind, value) in order of first occurrence, with counts."""
-    from vigil.indicators import IndicatorKind
-
-    header_kinds = {IndicatorKind.EMAIL, IndicatorKind.DOMAIN}
     seen: dict[tuple[str, str], _Seen] = {}
     for source in sources:
         for hit in extractor.extract(source.text):
-            if source.source == "header" and hit.kind not in header_kinds:
+            if source.kinds is not None and hit.kind.value not in source.kinds:
                 continue
             key = (hit.kind.value, hit.value)
             if key in seen:
@@ -248,6 +344,13 @@ def _finding(entry: _Seen, common: dict[str, JsonValue]) -> Finding:
     }
     if source.header:
         details["header"] = source.header
+    line = source.ocr_line
+    if line is not None:
+        details["ocr"] = {
+            "engine": f"{line.engine}:{line.language}".rstrip(":"),
+            "confidence": line.confidence,
+            "line": line.text[:200],
+        }
     return Finding.scored(
         LABEL,
         1.0,
@@ -262,6 +365,8 @@ def _finding(entry: _Seen, common: dict[str, JsonValue]) -> Finding:
 def _explain(hit: IndicatorHit, source: TextSource) -> str:
     d = hit.details
     where = f"The {source.header} header" if source.header else "The text"
+    if source.ocr_line is not None:
+        where = f"Text read by OCR at pixels {source.ocr_line.pixel_box} (x,y,w,h)"
     kind = hit.kind.value
     if kind == "phone":
         region = f"{d.get('region')}, " if d.get("region") else ""

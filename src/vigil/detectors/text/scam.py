@@ -12,15 +12,15 @@ are scored message by message. See scam.md for data and held-out numbers.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from vigil.detectors.base import Detector, DetectorOptions, Example
+from vigil.detectors.base import Detector, DetectorOptions, DetectorServices, Example
+from vigil.detectors.text._ocr import OcrOptions, OcrReaders, ocr_refusal
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, JsonValue, Locator, Status, Verdict, decide_verdict
 from vigil.text.brands import Brand, brand_in_text
@@ -34,10 +34,11 @@ from vigil.text.carriers import (
 from vigil.text.decode import read_bounded
 from vigil.text.linear import Phrase
 from vigil.text.lures import LureHit, find_lures
+from vigil.text.scripts import dominant_script
 
 if TYPE_CHECKING:
     from vigil.text.linear import LinearTextModel
-    from vigil.text.ocr import RapidOcrEngine
+    from vigil.text.ocr import OcrText
 
 __all__ = ["ScamDetector", "ScamOptions"]
 
@@ -48,7 +49,6 @@ _PACKAGE = "vigil.detectors.text"
 _MODEL = "models/scam.npz"
 _HEADER = "models/scam.json"
 _MIN_LETTERS = 4
-_SCREENSHOT_TYPES = frozenset({"image/png", "image/webp", "image/bmp", "image/gif"})
 _TRAINED_SCRIPTS = frozenset({"latin", "thai", "devanagari"})
 _LURE_NAMES = {
     "parcel_delivery": "parcel/delivery",
@@ -68,7 +68,7 @@ _LURE_NAMES = {
 }
 
 
-class ScamOptions(DetectorOptions):
+class ScamOptions(OcrOptions):
     max_bytes: int = Field(default=32 << 20, ge=1024, le=1 << 30)
     """Bytes read from the item; a longer item is judged on this prefix."""
     max_message_findings: int = Field(default=50, ge=0, le=10_000)
@@ -76,41 +76,6 @@ class ScamOptions(DetectorOptions):
     threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     """Override the model's operating point (the negative bound moves with it
     when it would lie above)."""
-    ocr: Literal["off", "screenshots", "all"] = "screenshots"
-    """Read text in images with RapidOCR when it is installed (about a second
-    per image): 'screenshots' reads the lossless formats screenshots are saved
-    in (PNG, WebP, BMP, GIF) and leaves camera JPEG/TIFF alone; 'all' reads
-    every image."""
-
-
-def _script(text: str) -> str:
-    """The dominant writing system of the letters in `text`."""
-    counts: Counter[str] = Counter()
-    for char in text[:4000]:
-        if not char.isalpha():
-            continue
-        code = ord(char)
-        if code < 0x250 or 0x1E00 <= code < 0x1F00:
-            counts["latin"] += 1
-        elif 0x0E00 <= code < 0x0E80:
-            counts["thai"] += 1
-        elif 0x0900 <= code < 0x0980:
-            counts["devanagari"] += 1
-        elif 0x0400 <= code < 0x0530:
-            counts["cyrillic"] += 1
-        elif 0x0370 <= code < 0x0400:
-            counts["greek"] += 1
-        elif 0x0600 <= code < 0x0700 or 0x0750 <= code < 0x0780:
-            counts["arabic"] += 1
-        elif 0x0590 <= code < 0x0600:
-            counts["hebrew"] += 1
-        elif 0xAC00 <= code < 0xD7B0 or 0x1100 <= code < 0x1200:
-            counts["hangul"] += 1
-        elif 0x3040 <= code < 0x3100 or 0x4E00 <= code < 0xA000 or 0x3400 <= code < 0x4DC0:
-            counts["cjk"] += 1
-        else:
-            counts[unicodedata.name(char, "other").split(" ")[0].lower()] += 1
-    return counts.most_common(1)[0][0] if counts else "none"
 
 
 class ScamDetector(Detector):
@@ -124,7 +89,10 @@ class ScamDetector(Detector):
     Options = ScamOptions
 
     _model: LinearTextModel | None = None
-    _ocr: RapidOcrEngine | None = None
+
+    def __init__(self, services: DetectorServices) -> None:
+        super().__init__(services)
+        self._ocr = OcrReaders()
 
     def model(self) -> LinearTextModel:
         if self._model is None:
@@ -135,6 +103,12 @@ class ScamDetector(Detector):
 
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
         options = opts if isinstance(opts, ScamOptions) else ScamOptions()
+        refused = ocr_refusal(item.media_type, options, self.install_hint)
+        if refused is not None:
+            yield Finding.problem(
+                LABEL, Status.UNSUPPORTED, f"Text in images needs OCR; {refused}."
+            )
+            return
         try:
             with item.open() as stream:
                 data, truncated = read_bounded(stream, options.max_bytes)
@@ -143,24 +117,7 @@ class ScamDetector(Detector):
             return
         engine = None
         if item.media_type in IMAGE_MEDIA_TYPES:
-            from vigil.text.ocr import RapidOcrEngine, ocr_available
-
-            wanted = options.ocr == "all" or (
-                options.ocr == "screenshots" and item.media_type in _SCREENSHOT_TYPES
-            )
-            if not wanted or not ocr_available():
-                reason = (
-                    f"OCR is not set for {item.media_type} (option ocr={options.ocr!r})"
-                    if not wanted
-                    else f"RapidOCR is not installed ({self.install_hint})"
-                )
-                yield Finding.problem(
-                    LABEL, Status.UNSUPPORTED, f"Text in images needs OCR; {reason}."
-                )
-                return
-            if self._ocr is None:
-                self._ocr = RapidOcrEngine()
-            engine = self._ocr
+            engine = self._ocr.get(options.ocr_languages)
         extracted = extract_text(data, item.media_type, truncated=truncated, ocr=engine)
         if not extracted.ok:
             status = Status.UNSUPPORTED if extracted.carrier == "unsupported" else Status.UNREADABLE
@@ -192,7 +149,7 @@ class ScamDetector(Detector):
         model = self.model()
         threshold, negative_below = self._operating_point(options)
         score, features = model.score(text)
-        script = _script(text)
+        script = dominant_script(text)
         letters = sum(1 for c in text[:4000] if c.isalpha())
         details: dict[str, JsonValue] = {
             "carrier": extracted.carrier,
@@ -205,14 +162,7 @@ class ScamDetector(Detector):
         if extracted.warnings:
             details["warnings"] = list(extracted.warnings[:10])
         if extracted.ocr is not None:
-            details["ocr"] = {
-                "engine": "rapidocr",
-                "image": [extracted.ocr.width, extracted.ocr.height],
-                "lines": [
-                    {"text": line.text[:200], "box": list(line.box), "confidence": line.confidence}
-                    for line in extracted.ocr.lines[:50]
-                ],
-            }
+            details["ocr"] = _ocr_details(extracted.ocr)
         if segment is not None:
             details.update(
                 {"sender": segment.sender, "sent_at": segment.sent_at, "iso_time": segment.iso_time}
@@ -336,6 +286,24 @@ class ScamDetector(Detector):
                 "account phishing", mail, "mail.eml", "message/rfc822", LABEL, Verdict.POSITIVE
             ),
         ]
+
+
+def _ocr_details(ocr: OcrText) -> dict[str, JsonValue]:
+    lines: list[JsonValue] = [
+        {
+            "text": line.text[:200],
+            "pixel_box": line.pixel_box,
+            "confidence": line.confidence,
+            "engine": f"{line.engine}:{line.language}".rstrip(":"),
+        }
+        for line in ocr.lines[:50]
+    ]
+    return {
+        "engines": list(ocr.engines),
+        "image": [ocr.width, ocr.height],
+        "downscaled_by": ocr.scale,
+        "lines": lines,
+    }
 
 
 def _explain(

@@ -1,0 +1,71 @@
+"""The OCR options the text detectors share, and one OCR reader per detector
+instance and language choice (models load once, each item is read once)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, field_validator
+
+from vigil.detectors.base import DetectorOptions
+from vigil.text.carriers import IMAGE_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from vigil.text.ocr import OcrReader
+
+__all__ = ["OcrOptions", "OcrReaders", "SCREENSHOT_TYPES", "ocr_refusal"]
+
+SCREENSHOT_TYPES = frozenset({"image/png", "image/webp", "image/bmp", "image/gif"})
+"""The lossless formats screenshots are saved in."""
+_LANGUAGE_CODE = re.compile(r"^[a-z]{3}(?:_[a-z]{3,4})?$")
+
+
+class OcrOptions(DetectorOptions):
+    ocr: Literal["off", "screenshots", "all"] = "screenshots"
+    """Read text in images (RapidOCR, then Tesseract for scripts RapidOCR
+    misreads; about a second per image, more when Tesseract is needed):
+    'screenshots' reads PNG, WebP, BMP and GIF and leaves camera JPEG/TIFF
+    alone; 'all' reads every image."""
+    ocr_languages: tuple[str, ...] = Field(default=(), max_length=4)
+    """Tesseract language codes the images are written in (e.g. 'rus',
+    'tha', 'ara'): Tesseract then reads every image with them. Empty: it is
+    tried with rus, ara, tha and ell only on lines RapidOCR misread."""
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _language_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            if not _LANGUAGE_CODE.match(code):
+                raise ValueError(f"{code!r} is not a Tesseract language code such as 'rus'")
+        return value
+
+
+def ocr_refusal(media_type: str, options: OcrOptions, install_hint: str) -> str | None:
+    """Why an image of this type is not read under these options, or None."""
+    from vigil.text.ocr import ocr_available
+
+    if media_type not in IMAGE_MEDIA_TYPES:
+        return None
+    wanted = options.ocr == "all" or (
+        options.ocr == "screenshots" and media_type in SCREENSHOT_TYPES
+    )
+    if not wanted:
+        return f"OCR is not set for {media_type} (option ocr={options.ocr!r})"
+    if not ocr_available():
+        return f"RapidOCR is not installed ({install_hint})"
+    return None
+
+
+class OcrReaders:
+    """OCR readers by language choice, created on first use."""
+
+    def __init__(self) -> None:
+        self._readers: dict[tuple[str, ...], OcrReader] = {}
+
+    def get(self, languages: tuple[str, ...]) -> OcrReader:
+        if languages not in self._readers:
+            from vigil.text.ocr import OcrReader
+
+            self._readers[languages] = OcrReader(languages)
+        return self._readers[languages]
