@@ -17,6 +17,7 @@ import json
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -365,3 +366,26 @@ def test_risk_summary_keeps_assets_apart_both_ways(scenario: Scenario) -> None:
     supplied = eth["x>d"] * eth["d>h"] // (eth["c>d"] + eth["x>d"])
     exposure = backward["summary"]["exposure"]  # type: ignore[index]
     assert exposure == {"scam": {"attributed": {"ETH": supplied}, "addresses": 1, "nearest_hop": 2}}
+
+
+def test_chain_fetch_reads_the_live_node_into_the_workspace(
+    scenario: Scenario, node: JsonRpcClient, tmp_path: Path
+) -> None:
+    """`vigil chain fetch ethereum-rpc URL` stores what the adapter reads directly."""
+    latest = int(str(node.call("eth_blockNumber")), 16)
+    home = tmp_path / "home"
+    fetched = subprocess.run(
+        [sys.executable, "-c", "from vigil.cli.main import run; run()", "--home", str(home),
+         "chain", "fetch", "ethereum-rpc", node.url, "--from", "0", "--to", str(latest),
+         "--traces", "parity"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    with TxStore(scenario.store) as direct, TxStore(home / "crypto" / "chain.duckdb") as via_cli:
+        assert via_cli.counts() == direct.counts()
+    refused = subprocess.run(
+        [sys.executable, "-c", "from vigil.cli.main import run; run()", "--home", str(home),
+         "chain", "fetch", "ethereum-rpc", "file:///etc/passwd", "--from", "0", "--to", "1"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "http://" in refused.stdout + refused.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -497,10 +498,46 @@ def chain_import(
 
     with _workspace() as ws:
         report = import_chain(ws, kind, path, chain)
+    _print_chain_import(report)
+
+
+def _print_chain_import(report: dict[str, object]) -> None:
     warnings = report.get("warnings") or []
     out.print(f"Imported: {report.get('store')}; {len(warnings)} warnings")  # type: ignore[arg-type]
     for warning in warnings[:20]:  # type: ignore[index]
         out.print(f"  [yellow]warning[/] {warning}", highlight=False)
+
+
+@chain_app.command("fetch")
+def chain_fetch(
+    kind: Annotated[str, typer.Argument(help="bitcoin-core-rpc, esplora-rest or ethereum-rpc")],
+    url: Annotated[str, typer.Argument(help="The node's URL, e.g. http://127.0.0.1:8545")],
+    start: Annotated[int, typer.Option("--from", help="First block height.")],
+    stop: Annotated[int, typer.Option("--to", help="Last block height (inclusive).")],
+    chain: Annotated[str | None, typer.Option(help="Chain name, e.g. bitcoin, litecoin.")] = None,
+    traces: Annotated[
+        str, typer.Option(help="Ethereum internal transfers: parity, geth, structlog or none.")
+    ] = "none",
+    user: Annotated[str | None, typer.Option(help="RPC user (Bitcoin Core).")] = None,
+    password_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the RPC password.")
+    ] = None,
+) -> None:
+    """Read blocks from your own node into the workspace's transaction store."""
+    from vigil.crypto.service import NodeRange
+    from vigil.services.trace import import_from_node
+
+    blocks = NodeRange(
+        start,
+        stop,
+        chain,
+        None if traces == "none" else traces,
+        user,
+        os.environ.get(password_env) if password_env else None,
+    )
+    with _workspace() as ws:
+        report = import_from_node(ws, kind, url, blocks)
+    _print_chain_import(report)
 
 
 @app.command("trace")

@@ -23,24 +23,29 @@ from typing import Any
 
 from vigil.crypto.clustering import cluster_addresses, cluster_of, explain_cluster
 from vigil.crypto.sources.base import ChainSource
-from vigil.crypto.sources.bitcoin_core import BitcoinCoreFileSource
-from vigil.crypto.sources.esplora import EsploraFileSource
-from vigil.crypto.sources.ethereum import EthereumFileSource
+from vigil.crypto.sources.bitcoin_core import BitcoinCoreFileSource, BitcoinCoreRpcSource
+from vigil.crypto.sources.esplora import EsploraClient, EsploraFileSource, EsploraRestSource
+from vigil.crypto.sources.ethereum import TRACE_MODES, EthereumFileSource, EthereumRpcSource
 from vigil.crypto.sources.etl import BitcoinEtlSource, EthereumEtlSource
 from vigil.crypto.sources.graphsense import GraphSenseFixtureSource
+from vigil.crypto.sources.http import JsonRpcClient
 from vigil.crypto.store import TxStore
 from vigil.crypto.tags import RISK_CLASSES, Tag, TagIndex
 from vigil.crypto.tracing import Method, find_paths, trace
 from vigil.domain.errors import UsageError
 
 __all__ = [
+    "NODE_KINDS",
     "RISK_CLASSES",
     "SOURCE_KINDS",
+    "NodeRange",
     "TagSources",
     "cluster_report",
     "default_store_path",
     "import_chain_data",
+    "import_node_data",
     "load_tags",
+    "open_node_source",
     "open_source",
     "path_between",
     "risk_summary",
@@ -56,6 +61,23 @@ SOURCE_KINDS = (
     "ethereum-etl",
     "graphsense-fixture",
 )
+
+NODE_KINDS = ("bitcoin-core-rpc", "esplora-rest", "ethereum-rpc")
+MAX_NODE_BLOCKS = 100_000
+"""One import reads at most this many blocks from a node; split larger ranges."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRange:
+    """Which blocks to read from a live node, and how to reach it."""
+
+    start: int
+    stop: int
+    chain: str | None = None
+    traces: str | None = None
+    """Ethereum internal transfers: parity, geth or structlog (None: none)."""
+    user: str | None = None
+    password: str | None = None
 
 
 def default_store_path(home: Path) -> Path:
@@ -84,12 +106,54 @@ def open_source(kind: str, path: Path, *, chain: str | None = None) -> ChainSour
     raise UsageError(f"unknown source kind {kind!r}; one of {', '.join(SOURCE_KINDS)}")
 
 
+def open_node_source(kind: str, url: str, blocks: NodeRange) -> ChainSource:
+    """A live-node chain source by name, reading blocks start..stop."""
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"a node URL starts with http:// or https://, not {url!r}")
+    if not 0 <= blocks.start <= blocks.stop:
+        raise UsageError("blocks run from a start height to a stop height not below it")
+    if blocks.stop - blocks.start >= MAX_NODE_BLOCKS:
+        raise UsageError(f"read at most {MAX_NODE_BLOCKS} blocks per import")
+    if kind == "bitcoin-core-rpc":
+        client = JsonRpcClient(url, user=blocks.user, password=blocks.password)
+        return BitcoinCoreRpcSource(
+            client, blocks.start, blocks.stop, chain=blocks.chain or "bitcoin"
+        )
+    if kind == "esplora-rest":
+        return EsploraRestSource(
+            EsploraClient(url),
+            heights=range(blocks.start, blocks.stop + 1),
+            chain=blocks.chain or "bitcoin",
+        )
+    if kind == "ethereum-rpc":
+        if blocks.traces not in TRACE_MODES:
+            raise UsageError("traces is one of parity, geth, structlog or none")
+        client = JsonRpcClient(url, user=blocks.user, password=blocks.password)
+        return EthereumRpcSource(
+            client,
+            blocks.start,
+            blocks.stop,
+            chain=blocks.chain or "ethereum",
+            traces=blocks.traces,
+        )
+    raise UsageError(f"unknown node kind {kind!r}; one of {', '.join(NODE_KINDS)}")
+
+
+def import_node_data(store_path: Path, kind: str, url: str, blocks: NodeRange) -> dict[str, object]:
+    """Import blocks from a live node into the store; returns counts and every warning."""
+    return _ingest(store_path, open_node_source(kind, url, blocks))
+
+
 def import_chain_data(
     store_path: Path, kind: str, path: Path, *, chain: str | None = None
 ) -> dict[str, object]:
     """Import files into the store; returns counts and every warning."""
+    return _ingest(store_path, open_source(kind, path, chain=chain))
+
+
+def _ingest(store_path: Path, source: ChainSource) -> dict[str, object]:
     with TxStore(store_path) as store:
-        report = store.ingest(open_source(kind, path, chain=chain).records())
+        report = store.ingest(source.records())
         return {**report.to_dict(), "store": store.counts()}
 
 

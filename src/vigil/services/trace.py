@@ -8,12 +8,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vigil.custody import make_entry
 from vigil.domain.errors import NotFoundError
 from vigil.services.workspace import Workspace
 
-__all__ = ["TagOptions", "import_chain", "trace_for_case"]
+if TYPE_CHECKING:  # the crypto extra is imported only when used
+    from vigil.crypto.service import NodeRange
+
+__all__ = ["TagOptions", "import_chain", "import_from_node", "trace_for_case"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,14 @@ def import_chain(
     return service.import_chain_data(
         service.default_store_path(ws.settings.home), kind, path, chain=chain
     )
+
+
+def import_from_node(ws: Workspace, kind: str, url: str, blocks: NodeRange) -> dict[str, object]:
+    """Read blocks from a live node (Bitcoin Core, Esplora, Ethereum) into the
+    workspace's transaction store."""
+    from vigil.crypto import service
+
+    return service.import_node_data(service.default_store_path(ws.settings.home), kind, url, blocks)
 
 
 def trace_for_case(
