@@ -4,7 +4,6 @@ locators; hostile video gives stored warnings, never an exception."""
 from __future__ import annotations
 
 import io
-import struct
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 av = pytest.importorskip("av")
 np = pytest.importorskip("numpy")
 
+from tests.video.live_helpers import mjpeg_mkv_declaring  # noqa: E402
 from vigil.domain.model import Item, parse_time_span  # noqa: E402
 from vigil.ingest import IngestLimits  # noqa: E402
 from vigil.ingest.members import Member, Problem  # noqa: E402
@@ -144,36 +144,11 @@ def test_no_video_stream_keeps_the_audio_and_warns(env: IngestEnv) -> None:
     env.assert_consistent()
 
 
-def _mjpeg_mkv_declaring(width: int, height: int) -> bytes:
-    """A Matroska MJPEG clip whose container and JPEG headers both claim width x height."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="matroska") as out:
-        stream = out.add_stream("mjpeg", rate=10)
-        stream.width = stream.height = 256
-        stream.pix_fmt = "yuvj420p"
-        for i in range(5):
-            frame = av.VideoFrame.from_ndarray(np.full((256, 256, 3), i * 40, np.uint8), "rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    data = bytearray(buf.getvalue())
-    for element in (b"\xb0", b"\xba"):  # PixelWidth, PixelHeight (2-byte values)
-        at = data.find(element + b"\x82\x01\x00")
-        value = width if element == b"\xb0" else height
-        data[at + 2 : at + 4] = struct.pack(">H", value)
-    at = data.find(b"\xff\xc0")  # every JPEG start-of-frame: height, width
-    while at >= 0:
-        data[at + 5 : at + 9] = struct.pack(">HH", height, width)
-        at = data.find(b"\xff\xc0", at + 2)
-    return bytes(data)
-
-
 @pytest.mark.parametrize(("width", "height"), [(9000, 8000), (65520, 65520)])
 def test_absurd_dimensions_give_warnings_and_no_stills(
     env: IngestEnv, width: int, height: int
 ) -> None:
-    env.add(write(env.evidence / "huge.mkv", _mjpeg_mkv_declaring(width, height)))
+    env.add(write(env.evidence / "huge.mkv", mjpeg_mkv_declaring(width, height)))
     video = top(env)
     assert children(env, video) == []
     messages = " ".join(w.message for w in env.warnings())

@@ -16,7 +16,7 @@ import pytest
 av = pytest.importorskip("av")
 np = pytest.importorskip("numpy")
 
-from tests.video.live_helpers import clip_file, run  # noqa: E402
+from tests.video.live_helpers import clip_file, mjpeg_mkv_declaring, run  # noqa: E402
 
 from vigil.domain.errors import UsageError  # noqa: E402
 from vigil.video.live import (  # noqa: E402
@@ -207,3 +207,10 @@ def test_screen_region_is_grabbed_and_re_encoded(tmp_path: Path) -> None:
     assert segments and all(s.re_encoded and s.codecs == ("libx264",) for s in segments)
     assert pipeline.source_info["video_codec"] == "rawvideo"
     assert pipeline.stats.frames_decoded >= 10
+
+
+def test_absurd_frame_size_is_not_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "huge.mkv"
+    path.write_bytes(mjpeg_mkv_declaring(9000, 8000))
+    events = run(LivePipeline(parse_source(str(path)), lambda t, rgb: None, tmp_path))
+    assert [e.kind for e in events] == ["warning"] and "too large" in events[0].message

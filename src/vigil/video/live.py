@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vigil.domain.errors import UsageError
+from vigil.video.probe import MAX_PIXELS
 from vigil.video.segments import ClosedSegment, SegmentRecorder
 
 if TYPE_CHECKING:
@@ -358,6 +359,10 @@ class LivePipeline:
                 self._warn("The source has no video stream; nothing to watch.")
                 return
             video = container.streams.video[0]
+            ctx = video.codec_context
+            if (ctx.width or 0) * (ctx.height or 0) > MAX_PIXELS:
+                self._warn(f"Frames of {ctx.width}x{ctx.height} are too large to decode.")
+                return
             video.thread_type = "AUTO"
             audio = container.streams.audio[0] if container.streams.audio else None
             self._describe(container, video, audio)
