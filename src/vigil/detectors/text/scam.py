@@ -80,7 +80,7 @@ class ScamOptions(OcrOptions):
 
 class ScamDetector(Detector):
     name = "scam_phishing"
-    version = "1.0.0"
+    version = "1.1.0"
     media_types = CARRIER_MEDIA_TYPES + IMAGE_MEDIA_TYPES
     model_card = f"{_PACKAGE}:scam.md"
     model_files = (f"{_PACKAGE}:{_MODEL}", f"{_PACKAGE}:{_HEADER}")
