@@ -17,7 +17,7 @@ from vigil.detectors.text.indicators import TextIndicatorDetector  # noqa: E402
 from vigil.detectors.text.scam import ScamDetector  # noqa: E402
 from vigil.services.check import check_paths  # noqa: E402
 from vigil.services.config import load_settings  # noqa: E402
-from vigil.text.samples import WALLET_ADDRESS, phishing_email, wallet_screenshot  # noqa: E402
+from vigil.text.samples import WALLET_ADDRESS, phishing_email, write_demo_messages  # noqa: E402
 
 
 def _registry() -> Registry:
@@ -34,8 +34,8 @@ def _findings(described: dict[str, object], label: str) -> list[dict[str, object
 
 
 def test_check_answers_for_a_screenshot_and_a_msg(tmp_path: Path) -> None:
-    shot = tmp_path / "Screenshot.png"
-    shot.write_bytes(wallet_screenshot())
+    write_demo_messages(tmp_path)  # the demo's own screenshot
+    shot = tmp_path / "Screenshot wallet recovery.png"
     mail = tmp_path / "limited.msg"
     mail.write_bytes(msg_from_eml(phishing_email()))
     settings = load_settings(home=tmp_path / "home")
