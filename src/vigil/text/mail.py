@@ -40,7 +40,7 @@ __all__ = [
     "parse_email",
 ]
 
-_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,40})\?[bBqQ]\?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +146,20 @@ def _decode_header_value(value: str, limit: int) -> str:
         if pieces:
             value = "".join(_decode_piece(piece, charset) for piece, charset in pieces)
     return " ".join(value.split())
+
+
+def _header_encoding_problem(value: str) -> str:
+    """Raw 8-bit bytes (RFC 5322 headers are ASCII) or an encoded word in a
+    charset Python does not know; '' when neither."""
+    if any("\udc80" <= c <= "\udcff" for c in value):
+        return "raw 8-bit bytes, charset guessed"
+    for match in _ENCODED_WORD.finditer(value):
+        charset = match.group(1).split("*")[0]  # RFC 2231 language suffix
+        try:
+            codecs.lookup(charset)
+        except (LookupError, ValueError):
+            return f"encoded word in unknown charset {charset!r}"
+    return ""
 
 
 def _fits(declared: str, used: str, raw: bytes) -> bool:
@@ -329,6 +343,9 @@ class _Walk:
         if content_type not in ("text/plain", "text/html"):
             return
         raw = _payload_bytes(part)
+        # decoding records broken base64 / quoted-printable as defects on the part
+        for defect in part.defects[:3]:
+            self.warnings.append(f"part {section}: {type(defect).__name__}")
         try:
             charset = part.get_content_charset() or ""
         except (ValueError, LookupError, TypeError):
@@ -391,6 +408,9 @@ def parse_email(data: bytes, limits: MailLimits | None = None) -> ParsedEmail:
         text = str(value)
         if len(text) > limits.max_header_chars:
             warnings.append(f"header {name[:40]!r} cut at {limits.max_header_chars} chars")
+        encoding_problem = _header_encoding_problem(text[: limits.max_header_chars])
+        if encoding_problem and len(warnings) < 100:
+            warnings.append(f"header {name[:40]!r}: {encoding_problem}")
         headers.append((name[:200], _decode_header_value(text, limits.max_header_chars)))
 
     def raw(name: str) -> list[str]:

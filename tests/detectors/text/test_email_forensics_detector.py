@@ -223,6 +223,7 @@ def test_hostile_mail_gives_findings(data: bytes) -> None:
     findings = _run(data)
     assert len(findings) == 4
     assert all(f.status is Status.OK for f in findings)
+    assert all(f.details["warnings"] for f in findings)  # the damage is said, not hidden
 
 
 def test_not_a_message_is_unsupported() -> None:
