@@ -142,6 +142,13 @@ def test_bad_encodings_never_raise() -> None:
     assert mail.subject == "café été"
     assert mail.from_[0].display_name == "éric"
     assert len(mail.bodies) == 1
+    assert set(mail.warnings) >= {
+        "header 'From': raw 8-bit bytes, charset guessed",
+        "part 1: declared charset 'x-unknown-charset' does not fit the bytes; read as utf-8",
+    }
+    assert any(w.startswith("part 1: InvalidBase64") for w in mail.warnings)
+    bogus = parse_email(b"From: a@example.test\r\nSubject: =?bogus?q?x?=\r\n\r\nhi")
+    assert bogus.warnings == ("header 'Subject': encoded word in unknown charset 'bogus'",)
 
 
 def test_html_bomb_body_is_cut_with_a_warning() -> None:
