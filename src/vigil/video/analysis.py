@@ -160,7 +160,7 @@ class AnalyserSettings:
     """Tracks seen in fewer samples get no verdict (too little to judge)."""
     max_tracks: int = 100
     max_observations: int = 5_000
-    suspicious_per_track: int = 2
+    suspicious_per_track: int = 4
     strip_frames: int = 8
     max_gap_s: float = 2.0
     """A face unseen for longer must be re-identified by its descriptor."""

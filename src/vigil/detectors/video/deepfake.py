@@ -367,7 +367,7 @@ def thumbnail_strip(frames: tuple[SuspiciousFrame, ...] | list[SuspiciousFrame])
         face = frame.chip[margin : side - margin, margin : side - margin]
         chip = Image.fromarray(face).resize((_STRIP_SIDE, _STRIP_SIDE))
         strip.paste(chip, (i * _STRIP_SIDE, 0))
-        text = f"{frame.t:.1f}s #{frame.track_id} {frame.swap_score:.2f}"
+        text = f"{frame.t:.1f}s #{frame.track_id} chip {frame.swap_score:.2f}"
         draw.text((i * _STRIP_SIDE + 3, _STRIP_SIDE + 1), text, fill="black")
     out = io.BytesIO()
     strip.save(out, format="JPEG", quality=85)
