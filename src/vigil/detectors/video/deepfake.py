@@ -277,7 +277,6 @@ def _track_finding(
     from vigil.detectors.image.face_swap import embedding_indicator
 
     assert track.score is not None
-    span = f"{track.start_s:.3f}-{track.end_s:.3f}"
     return Finding.scored(
         LABEL,
         track.score,
@@ -286,7 +285,7 @@ def _track_finding(
         f"{track.frames} sampled frames): {_verdict_words(track.score, threshold, negative)} "
         f"(score {track.score:.2f}).",
         negative_below=negative,
-        locator=item.locator.child("time_span", span),
+        locator=item.locator.time_span(track.start_s, track.end_s),
         details={
             **_track_row(track),
             "timeline": [
