@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vigil.detectors.base import ENTRY_POINT_GROUP, Detector, load_registry
+from vigil.detectors.base import ENTRY_POINT_GROUP, Detector, DetectorOptions, load_registry
 from vigil.domain.labels import is_known_label
 from vigil.domain.model import Finding, Locator, Status, Verdict, decide_verdict
 from vigil.formats import sniff_media_type
@@ -65,13 +65,21 @@ def test_declares_the_contract(entry_name: str) -> None:
     assert cls.model_card_text().strip().startswith("# Model card")
     assert cls.examples(), "every detector ships examples"
     cls.parse_options(None)  # defaults are valid
+    # a detector that needs configuring must say why, and its examples must run
+    reason = cls.parse_options(None).not_ready()
+    assert reason is None or reason.strip()
+    assert cls.parse_options(cls.example_options()).not_ready() is None
+
+
+def _example_options(cls: type[Detector]) -> DetectorOptions:
+    return cls.parse_options(cls.example_options())
 
 
 @pytest.mark.parametrize("entry_name", ENTRY_NAMES)
 def test_examples_give_their_expected_verdicts_twice(entry_name: str, tmp_path: Path) -> None:
     cls = _detector(entry_name)
     detector = cls(cls.example_services())
-    options = cls.parse_options(None)
+    options = _example_options(cls)
     for example in cls.examples():
         view = _evidence(tmp_path, example.data, example.filename, example.media_type)
         first = list(detector.detect(view, options))
@@ -105,7 +113,7 @@ def test_hostile_input_never_raises(entry_name: str, case: str, tmp_path: Path) 
     declared = [m for m in cls.media_types if "*" not in m] or ["application/octet-stream"]
     for media_type in {sniff_media_type(data[:8192]), *declared}:
         view = _evidence(tmp_path, data, f"{case}.bin", media_type)
-        for finding in detector.detect(view, cls.parse_options(None)):
+        for finding in detector.detect(view, _example_options(cls)):
             _check_finding(finding)
 
 
@@ -139,5 +147,5 @@ def test_oversized_input_is_streamed_without_raising(entry_name: str, tmp_path: 
             view.locator,
             view.blob_path,
         )
-        for finding in detector.detect(view, cls.parse_options(None)):
+        for finding in detector.detect(view, _example_options(cls)):
             _check_finding(finding)

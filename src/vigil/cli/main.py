@@ -177,6 +177,8 @@ def analyze(
         f"Run {summary.run_id}: {summary.completed} analyses, {summary.skipped} already done, "
         f"{summary.crashed} crashed; verdicts: {dict(summary.verdicts) or 'none'}"
     )
+    for name, reason in summary.not_ready.items():
+        out.print(f"Not run: {name} ({reason})", style="dim", markup=False, highlight=False)
 
 
 @app.command("findings")

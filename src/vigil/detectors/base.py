@@ -50,6 +50,11 @@ class DetectorOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def not_ready(self) -> str | None:
+        """Why these options cannot run at all (e.g. no model configured), or
+        None. An unnamed run leaves such a detector out; naming it is an error."""
+        return None
+
 
 def options_digest(options: DetectorOptions) -> str:
     canonical = json.dumps(options.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -111,6 +116,12 @@ class Detector(ABC):
         return DetectorServices()
 
     @classmethod
+    def example_options(cls) -> dict[str, object]:
+        """Options the examples run with (e.g. a packaged example model); the
+        defaults unless a detector needs configuring before it can run."""
+        return {}
+
+    @classmethod
     def accepts(cls, media_type: str) -> bool:
         return any(fnmatch.fnmatchcase(media_type, pattern) for pattern in cls.media_types)
 
@@ -133,6 +144,12 @@ class Detector(ABC):
         for ref in cls.model_files:
             digest.update(hashlib.sha256(_read_resource(ref)).digest())
         return digest.hexdigest()
+
+    @classmethod
+    def model_sha256_for(cls, options: DetectorOptions) -> str | None:
+        """The model these options run: the shipped files by default; a
+        detector whose options name a user's model file returns its hash."""
+        return cls.model_sha256()
 
 
 def _read_resource(ref: str) -> bytes:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from vigil import __version__
 from vigil.custody import make_entry
 from vigil.detectors.base import Detector, DetectorOptions, Registry, options_digest
+from vigil.domain.errors import UsageError
 from vigil.domain.model import ArtefactRef, Case, FindingRecord, Item, ItemWarning, Provenance
 from vigil.runner.backends import ExecutionBackend
 from vigil.runner.jobs import BlobEvidence, Job, JobResult
@@ -35,6 +36,8 @@ class RunSummary:
     crashed: int = 0
     findings: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
+    not_ready: dict[str, str] = field(default_factory=dict)
+    """Detectors left out of an unnamed run, with the reason (e.g. no model configured)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +48,22 @@ class _Plan:
     model_sha256: str | None
     reference_digest: str | None
     """Digest of the reference data (banks, hash sets, voices) it consults."""
+    user_model_sha256: str | None = None
+    """Hash of a model file the options chose (not shipped, so the version
+    does not cover it)."""
 
     @property
     def done_digest(self) -> str:
-        """What makes an earlier result reusable: options and reference data."""
-        if self.reference_digest is None:
+        """What makes an earlier result reusable: options, reference data and
+        a user-chosen model file's content."""
+        parts = [self.digest]
+        if self.reference_digest is not None:
+            parts.append(self.reference_digest)
+        if self.user_model_sha256 is not None:
+            parts.append(f"model={self.user_model_sha256}")
+        if len(parts) == 1:
             return self.digest
-        return hashlib.sha256(f"{self.digest}|{self.reference_digest}".encode()).hexdigest()
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 class AnalysisRunner:
@@ -80,11 +92,17 @@ class AnalysisRunner:
         """`reference_state` digests the hash sets, banks and voices detectors
         consult; a detector re-runs on an item when the data it uses changed."""
         # options are validated before any item is read
-        plans = [
-            _plan(cls, (options or {}).get(cls.name), reference_state or {})
-            for cls in self._registry.select(detector_names)
-        ]
         summary = RunSummary(run_id=str(uuid.uuid4()))
+        plans: list[_Plan] = []
+        for cls in self._registry.select(detector_names):
+            parsed = cls.parse_options((options or {}).get(cls.name))
+            reason = parsed.not_ready()
+            if reason is None:
+                plans.append(_plan(cls, parsed, reference_state or {}))
+            elif detector_names:
+                raise UsageError(f"{cls.name} cannot run: {reason}")
+            else:
+                summary.not_ready[cls.name] = reason
         jobs = list(self._jobs(case, plans, summary))
         summary.planned = len(jobs)
         self._log(case, "analysis.started", summary, [p.detector.name for p in plans])
@@ -203,21 +221,24 @@ class AnalysisRunner:
                     "skipped": summary.skipped,
                     "completed": summary.completed,
                     "crashed": summary.crashed,
+                    "not_ready": summary.not_ready,
                 },
             ),
         )
 
 
 def _plan(
-    cls: type[Detector], given: dict[str, object] | None, reference_state: Mapping[str, str]
+    cls: type[Detector], options: DetectorOptions, reference_state: Mapping[str, str]
 ) -> _Plan:
-    options = cls.parse_options(given)
+    shipped = cls.model_sha256()
+    model = cls.model_sha256_for(options)
     return _Plan(
         cls,
         options,
         options_digest(options),
-        cls.model_sha256(),
+        model,
         _reference_digest(cls.reference_data, reference_state),
+        user_model_sha256=model if model != shipped else None,
     )
 
 

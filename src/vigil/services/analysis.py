@@ -16,7 +16,7 @@ from vigil.services.triage import auto_flag_known_content
 from vigil.services.workspace import Workspace, bank_matcher
 from vigil.store import SqlMetadataStore
 
-__all__ = ["analyze_case"]
+__all__ = ["analyze_case", "merge_options"]
 
 
 def analyze_case(
@@ -29,9 +29,20 @@ def analyze_case(
 ) -> RunSummary:
     case = ws.store.get_case(case_ref)
     runner = AnalysisRunner(ws.store, ws.blobs, ws.registry, backend or _backend(ws), ws.actor)
-    summary = runner.run(case, detectors, options, progress, reference_state(ws, case))
+    merged = merge_options(ws.settings.detectors, options or {})
+    summary = runner.run(case, detectors, merged, progress, reference_state(ws, case))
     auto_flag_known_content(ws, case.id)
     return summary
+
+
+def merge_options(
+    configured: Mapping[str, Mapping[str, object]], given: Mapping[str, dict[str, object]]
+) -> dict[str, dict[str, object]]:
+    """Per-detector options from the settings, with command-line keys on top."""
+    merged = {name: dict(values) for name, values in configured.items()}
+    for name, values in given.items():
+        merged.setdefault(name, {}).update(values)
+    return merged
 
 
 def _backend(ws: Workspace) -> ExecutionBackend:

@@ -6,6 +6,7 @@ import getpass
 import os
 from pathlib import Path
 
+from pydantic import Field, JsonValue
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     actor: str = ""
     workers: int = 0
     """Worker processes for analysis; 0 means one per core."""
+    detectors: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    """Per-detector options, e.g. `[detectors.image_synthetic_onnx]` in
+    vigil.toml; `vigil analyze -o DETECTOR.KEY=VALUE` overrides them."""
 
     @property
     def db_url(self) -> str:
