@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from tests.text.rendering import LURES, WALLET, render  # noqa: E402
 from vigil.text.carriers import extract_text  # noqa: E402
-from vigil.text.ocr import OcrReader, OcrText, tesseract_available  # noqa: E402
+from vigil.text.ocr import OcrLine, OcrReader, OcrText, tesseract_available  # noqa: E402
 
 LINES = ["URGENT: your parcel is held at customs.", "Pay the 2 GBP fee within 24 hours."]
 LATIN = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "id")
@@ -123,6 +123,22 @@ def test_scripts_rapidocr_misreads_go_to_tesseract(language: str, tesseract: str
     assert any(line.text == WALLET and line.engine == "rapidocr" for line in result.lines)
     assert result.alternates and all(line.engine == "rapidocr" for line in result.alternates)
     assert lure.box[1] < result.lines[-1].box[1]
+
+
+@needs_tesseract
+def test_latin_line_rapidocr_garbled_is_read_again_by_tesseract(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # RapidOCR garbles some long lines in busy screenshots (bench/text.py shows
+    # one): stand in for that by giving its reading of the second line as garbage
+    data = screenshot(LINES)
+    clean = read(data).lines
+    garbled = OcrLine("Pa  4", clean[1].box, 0.66)
+    changed = reader_with()
+    monkeypatch.setattr(changed, "_rapid_lines", lambda image: [clean[0], garbled])
+    result = changed.read(data)
+    assert [line.text for line in result.lines] == LINES
+    assert result.lines[1].engine == "tesseract" and result.alternates == (garbled,)
 
 
 @needs_tesseract

@@ -6,19 +6,23 @@ onnxruntime) reads every image first: it reads Latin-script and Chinese text
 exactly, addresses included, but returns Cyrillic, Greek, Arabic and Thai
 as sparse or low-confidence garbage. A line it read with confidence under
 `SUSPECT_CONFIDENCE`, or with far fewer characters than its box holds, is
-*suspect*. When there are suspect lines (or the caller names languages),
-the lines RapidOCR read well are painted white and Tesseract (the Debian
-``tesseract-ocr`` binary with its language packs) reads what is left, once
-per candidate language, until one reads most letters in its own script with
-confidence. That reading replaces the suspect lines; the suspect lines stay
-as `OcrText.alternates`, since Tesseract misreads addresses (bc1q as bclq)
-and RapidOCR may still have an address right inside a garbled line.
+*suspect*. When there are suspect lines, the lines RapidOCR read well are
+painted white and Tesseract (the Debian ``tesseract-ocr`` binary with its
+language packs) reads the crop around the suspect lines, once per candidate
+language, until one reads most letters in its own script with confidence,
+or reads them as confident Latin text (RapidOCR garbles some long Latin
+lines). That reading replaces the suspect lines; the suspect lines stay as
+`OcrText.alternates`, since Tesseract misreads addresses (bc1q as bclq) and
+RapidOCR may still have an address right inside a garbled line. When the
+caller names the languages, Tesseract reads the whole image with them and
+every RapidOCR line becomes an alternate.
 
 Bounds: images over `MAX_PIXELS` are refused (decompression bombs) before
 any pixel is decoded; images over `MAX_OCR_PIXELS` are downscaled (boxes are
-given in the original pixels); RapidOCR keeps at most `MAX_BOXES` text
-boxes; Tesseract runs under a time budget per image. Never raises for bad
-input: problems are warnings on the result.
+given in the original pixels); RapidOCR shrinks to 2,000 pixels a side and
+keeps at most `MAX_BOXES` text boxes, which bounds its time; Tesseract runs
+under a time budget per image (its process is killed at the end of it).
+Never raises for bad input: problems are warnings on the result.
 """
 
 from __future__ import annotations
@@ -97,6 +101,10 @@ _ACCEPT_LETTERS = 3.0
 """...and number at least this many (confidence-weighted)."""
 _STOP_RATIO = 0.8
 """A candidate this good ends the search."""
+_LATIN_RATIO = 0.75
+"""A reading this much Latin, with almost nothing in the candidate's own
+script, shows the suspect lines were Latin text RapidOCR garbled (it does so
+on long lines): that reading is kept and the search ends."""
 _NO_SPACE_SCRIPTS = frozenset({"thai", "cjk"})
 """Scripts written without spaces between words; Tesseract puts one between
 every recognised unit."""
@@ -238,10 +246,9 @@ def _join_words(words: Sequence[str]) -> str:
     return text
 
 
-def _script_support(lines: Sequence[OcrLine], language: str, latin_too: bool) -> tuple[float, int]:
-    """(confidence-weighted letters in the language's script, or in Latin too
-    when `latin_too`, and all letters)."""
-    scripts = {LANGUAGE_SCRIPTS.get(language.split("+")[0])} | ({"latin"} if latin_too else set())
+def _support(lines: Sequence[OcrLine], scripts: frozenset[str] | None) -> tuple[float, int]:
+    """(letters written in one of `scripts` (None: any), each weighted by its
+    line's confidence; all letters)."""
     support = 0.0
     letters = 0
     for line in lines:
@@ -249,7 +256,7 @@ def _script_support(lines: Sequence[OcrLine], language: str, latin_too: bool) ->
         for char in line.text:
             if char.isalpha():
                 letters += 1
-                own += None in scripts or char_script(char) in scripts
+                own += scripts is None or char_script(char) in scripts
         support += own * line.confidence
     return support, letters
 
@@ -428,13 +435,20 @@ class OcrReader:
             if isinstance(read, str):
                 notes.append(read)
                 continue
-            # the whole image when languages are named: its Latin lines count too
-            support, letters = _script_support(read, language, bool(self.languages))
-            if support >= _ACCEPT_LETTERS and support >= _ACCEPT_RATIO * letters:
-                if support > best[0]:
-                    best = (support, [_scaled(line, 1.0, dx, dy) for line in read])
-                if support >= _STOP_RATIO * letters:
+            named = LANGUAGE_SCRIPTS.get(language.split("+")[0])
+            script = frozenset({named}) if named else None  # unknown language: any letter
+            own, letters = _support(read, script)
+            latin, _ = _support(read, frozenset({"latin"}) - (script or {"latin"}))
+            if self.languages:  # the whole image was read: its Latin lines count too
+                own, latin = own + latin, 0.0
+            lines = [_scaled(line, 1.0, dx, dy) for line in read]
+            if own >= _ACCEPT_LETTERS and own >= _ACCEPT_RATIO * letters:
+                best = max(best, (own, lines), key=lambda pair: pair[0])
+                if own >= _STOP_RATIO * letters:
                     break
+            elif latin >= max(_ACCEPT_LETTERS, _LATIN_RATIO * letters) and own < 0.1 * letters:
+                best = (latin, lines)
+                break
         if not best[1] and suspect:
             notes.append(
                 f"{len(suspect)} line(s) look misread and no Tesseract language "

@@ -60,7 +60,6 @@ _HEADER_KINDS = frozenset({"email", "domain"})
 _SOURCE_NAMES = {
     "text": "plain",
     "html": "html_to_text",
-    "email": "plain",
     "chat_message": "chat_message",
     "pdf_page": "pdf_page",
     "docx": "docx",
