@@ -38,7 +38,10 @@ class ScriptedDeepfake(Detector):
         return []
 
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
-        timeline = [{"second": s, "mean": 0.7, "max": 0.8, "frames": 4} for s in range(3)]
+        timeline = [
+            {"second": s, "face_score_mean": 0.7, "face_score_max": 0.8, "frames": 4}
+            for s in range(3)
+        ]
         yield Finding.scored("video.deepfake", 0.8, 0.5, "clip", negative_below=0.3)
         yield Finding.scored(
             "video.deepfake",

@@ -535,21 +535,7 @@ def _session_finding(
         "mode": "live",
         "frames_analysed": summary.frames,
         "frames_with_faces": summary.frames_with_faces,
-        "tracks": [
-            {
-                "track": t.track_id,
-                "start_s": round(t.start_s, 3),
-                "end_s": round(t.end_s, 3),
-                "frames": t.frames,
-                "score": t.score,
-                "verdict": t.verdict.value,
-                "timeline": [
-                    {"second": s.second, "mean": s.mean, "max": s.max, "frames": s.frames}
-                    for s in t.timeline
-                ],
-            }
-            for t in summary.tracks
-        ],
+        "tracks": [t.to_json() for t in summary.tracks],
         "live": dict(stats),
         "source": dict(source_info),
         "warnings": list(summary.warnings),

@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from vigil.domain.model import Verdict, decide_verdict
+from vigil.domain.model import JsonValue, Verdict, decide_verdict
 from vigil.video.tracks import Box, TrackLinker
 
 if TYPE_CHECKING:
@@ -211,6 +211,27 @@ class TrackSummary:
     timeline: tuple[SecondScore, ...]
     descriptor: NDArray[np.float32] | None
     """128-D identity descriptor (dlib) of the tracked face, for linking."""
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The track as reported. Timeline entries are raw per-face chip scores
+        (the image_face_swap scale), not the calibrated track score."""
+        return {
+            "track": self.track_id,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "frames": self.frames,
+            "score": self.score,
+            "verdict": self.verdict.value,
+            "timeline": [
+                {
+                    "second": s.second,
+                    "face_score_mean": round(s.mean, 4),
+                    "face_score_max": round(s.max, 4),
+                    "frames": s.frames,
+                }
+                for s in self.timeline
+            ],
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,14 +286,7 @@ def _track_finding(
         f"(score {track.score:.2f}).",
         negative_below=negative,
         locator=item.locator.time_span(track.start_s, track.end_s),
-        details={
-            **_track_row(track),
-            "timeline": [
-                {"second": s.second, "mean": s.mean, "max": s.max, "frames": s.frames}
-                for s in track.timeline
-            ],
-            "features": dict(track.features),
-        },
+        details={**track.to_json(), "features": dict(track.features)},
         indicators=(
             (embedding_indicator(track.descriptor),) if track.descriptor is not None else ()
         ),
@@ -301,23 +294,17 @@ def _track_finding(
 
 
 def _track_row(track: TrackSummary) -> dict[str, JsonValue]:
-    return {
-        "track": track.track_id,
-        "start_s": round(track.start_s, 3),
-        "end_s": round(track.end_s, 3),
-        "frames": track.frames,
-        "score": track.score,
-        "verdict": track.verdict.value,
-    }
+    return {k: v for k, v in track.to_json().items() if k != "timeline"}
 
 
 def _clip_timeline(summary: ClipSummary) -> list[JsonValue]:
-    """Per second: the highest mean chip score of any track in that second."""
+    """Per second: the highest mean face-chip score (image_face_swap scale, not
+    the calibrated track score) of any track in that second."""
     seconds: dict[int, dict[str, float]] = {}
     for track in summary.tracks:
         for s in track.timeline:
-            row = seconds.setdefault(s.second, {"max_track_mean": 0.0, "faces": 0})
-            row["max_track_mean"] = max(row["max_track_mean"], s.mean)
+            row = seconds.setdefault(s.second, {"face_score_mean_max": 0.0, "faces": 0})
+            row["face_score_mean_max"] = max(row["face_score_mean_max"], round(s.mean, 4))
             row["faces"] += s.frames
     return [{"second": k, **v} for k, v in sorted(seconds.items())]
 
