@@ -18,9 +18,9 @@ from vigil.audio import (  # noqa: E402
     load_vad,
     segment_all,
     silero_model_path,
-    time_span,
 )
 from vigil.audio.spectrogram import ScoredSpan, SpectrogramImage  # noqa: E402
+from vigil.domain.model import format_time_span  # noqa: E402
 
 
 def _bursts(spans: list[tuple[float, float]], seconds: float, seed: int = 0) -> Any:
@@ -46,7 +46,7 @@ def test_energy_vad_segments_match_the_bursts() -> None:
     for seg, (start, end) in zip(segments, [(1.0, 2.0), (3.0, 3.6)], strict=True):
         assert abs(seg.start_s - start) < 0.2 and abs(seg.end_s - end) < 0.25
         assert seg.samples.size == pytest.approx(seg.duration_s * TARGET_RATE, abs=1)
-        assert seg.span == time_span(seg.start_s, seg.end_s)
+        assert seg.span == format_time_span(seg.start_s, seg.end_s)
 
 
 def test_block_size_does_not_change_segments() -> None:
@@ -73,7 +73,7 @@ def test_silence_has_no_segments() -> None:
 
 
 def test_time_span_format() -> None:
-    assert time_span(1.5, 12.25) == "1.500-12.250"
+    assert format_time_span(1.5, 12.25) == "1.500-12.250"
 
 
 @pytest.mark.skipif(silero_model_path() is None, reason="silero-vad wheel not installed")

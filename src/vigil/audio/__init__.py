@@ -13,7 +13,7 @@ from vigil.audio.decode import (
     ProblemKind,
     quantise_16bit,
 )
-from vigil.audio.segments import Segmenter, SegmentParams, SpeechSegment, segment_all, time_span
+from vigil.audio.segments import Segmenter, SegmentParams, SpeechSegment, segment_all
 from vigil.audio.vad import EnergyVad, SileroVad, Vad, load_vad, silero_model_path
 
 __all__ = [
@@ -32,5 +32,4 @@ __all__ = [
     "quantise_16bit",
     "segment_all",
     "silero_model_path",
-    "time_span",
 ]

@@ -15,19 +15,15 @@ from typing import TYPE_CHECKING
 
 from vigil.audio.decode import TARGET_RATE
 from vigil.audio.vad import FRAME, Vad
+from vigil.domain.model import format_time_span
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["SegmentParams", "Segmenter", "SpeechSegment", "segment_all", "time_span"]
+__all__ = ["SegmentParams", "Segmenter", "SpeechSegment", "segment_all"]
 
 _FRAME_S = FRAME / TARGET_RATE
-
-
-def time_span(start_s: float, end_s: float) -> str:
-    """The value of a `time_span` locator step: seconds from the start, 3 decimals."""
-    return f"{start_s:.3f}-{end_s:.3f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +50,7 @@ class SpeechSegment:
 
     @property
     def span(self) -> str:
-        return time_span(self.start_s, self.end_s)
+        return format_time_span(self.start_s, self.end_s)
 
 
 class Segmenter:

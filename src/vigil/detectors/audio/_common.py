@@ -21,7 +21,8 @@ VadChoice = Literal["energy", "silero"]
 """energy: fast, deterministic, always there (the default; the models were trained
 with it). silero: silero-vad's ONNX model when installed (better in noise, about
 half the detector's time), else the energy VAD; the VAD used is in the details."""
-MEDIA_TYPES = ("audio/*", "video/*", "application/ogg")
+MEDIA_TYPES = ("audio/*", "application/ogg")
+"""Not video/*: ingest extracts a video's audio track as its own FLAC item."""
 
 
 def choose_vad(choice: VadChoice) -> Vad:
