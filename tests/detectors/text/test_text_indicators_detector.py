@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 import time
-from typing import BinaryIO
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.memory_evidence import MemoryEvidence
 from tests.text.languages import LURES, WALLET
 
 from vigil.detectors.base import DetectorServices, load_registry
 from vigil.detectors.text.indicators import TextIndicatorDetector, TextIndicatorOptions
 from vigil.domain.errors import UsageError
-from vigil.domain.model import Finding, Locator, Status, Verdict
-
-
-class Evidence:
-    def __init__(self, data: bytes, media_type: str = "text/plain", name: str = "x.txt") -> None:
-        self.data = data
-        self.media_type = media_type
-        self.name = name
-        self.sha256 = hashlib.sha256(data).hexdigest()
-        self.md5 = hashlib.md5(data).hexdigest()
-        self.sha1 = hashlib.sha1(data).hexdigest()
-        self.size = len(data)
-        self.locator = Locator()
-        self.opened = 0
-
-    def open(self) -> BinaryIO:
-        self.opened += 1
-        return io.BytesIO(self.data)
+from vigil.domain.model import Finding, Status, Verdict
 
 
 def _run(data: bytes, media_type: str = "text/plain", **options: object) -> list[Finding]:
     detector = TextIndicatorDetector(DetectorServices())
     opts = TextIndicatorDetector.parse_options(options or None)
-    return list(detector.detect(Evidence(data, media_type), opts))
+    return list(detector.detect(MemoryEvidence(data, media_type, "x.txt"), opts))
 
 
 def _kinds(findings: list[Finding]) -> list[tuple[object, object]]:

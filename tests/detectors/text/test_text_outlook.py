@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("extract_msg")
 
-from tests.detectors.text.memory_view import MemoryView  # noqa: E402
+from tests.memory_evidence import MemoryEvidence  # noqa: E402
 from tests.text.msg_fixtures import msg_from_eml, ole_document  # noqa: E402
 
 from vigil.detectors.base import Detector, DetectorServices  # noqa: E402
@@ -24,7 +24,7 @@ OUTLOOK = msg_from_eml(EML)
 
 def _run(detector: type[Detector], data: bytes, media_type: str) -> list[Finding]:
     instance = detector(DetectorServices())
-    return list(instance.detect(MemoryView(data, media_type), instance.Options()))
+    return list(instance.detect(MemoryEvidence(data, media_type), instance.Options()))
 
 
 def _rules(findings: list[Finding]) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("rapidocr")
 
-from tests.detectors.text.memory_view import MemoryView  # noqa: E402
+from tests.memory_evidence import MemoryEvidence  # noqa: E402
 from tests.text.rendering import LURES, WALLET, render  # noqa: E402
 
 from vigil.detectors.base import DetectorServices  # noqa: E402
@@ -27,7 +27,7 @@ SCAM = ScamDetector(DetectorServices())
 
 @cache
 def indicators_of(data: bytes) -> list[Finding]:
-    return list(INDICATORS.detect(MemoryView(data, "image/png"), INDICATORS.Options()))
+    return list(INDICATORS.detect(MemoryEvidence(data, "image/png"), INDICATORS.Options()))
 
 
 def _by_value(findings: list[Finding]) -> dict[object, Finding]:
@@ -49,7 +49,7 @@ def test_demo_screenshot_gives_the_wallet_located_by_its_line() -> None:
 
 
 def test_demo_screenshot_gets_a_scam_verdict_with_its_lure() -> None:
-    [finding] = SCAM.detect(MemoryView(wallet_screenshot(), "image/png"), SCAM.Options())
+    [finding] = SCAM.detect(MemoryEvidence(wallet_screenshot(), "image/png"), SCAM.Options())
     assert finding.verdict is Verdict.POSITIVE, finding.explanation
     assert finding.details["carrier"] == "image_ocr"
     ocr = finding.details["ocr"]
@@ -71,16 +71,16 @@ def test_ocr_runs_once_per_item_and_detector(monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setattr(detector._ocr, "get", lambda languages: _CountingReader())
         _CountingReader.calls = 0
         findings = list(
-            detector.detect(MemoryView(b"\x89PNG stand-in", "image/png"), detector.Options())
+            detector.detect(MemoryEvidence(b"\x89PNG stand-in", "image/png"), detector.Options())
         )
         assert _CountingReader.calls == 1 and findings
 
 
 def test_ocr_options() -> None:
-    shot = MemoryView(wallet_screenshot(), "image/png")
+    shot = MemoryEvidence(wallet_screenshot(), "image/png")
     [off] = INDICATORS.detect(shot, INDICATORS.parse_options({"ocr": "off"}))
     assert off.status is Status.UNSUPPORTED and "ocr='off'" in off.explanation
-    [jpeg] = INDICATORS.detect(MemoryView(b"\xff\xd8\xff", "image/jpeg"), INDICATORS.Options())
+    [jpeg] = INDICATORS.detect(MemoryEvidence(b"\xff\xd8\xff", "image/jpeg"), INDICATORS.Options())
     assert jpeg.status is Status.UNSUPPORTED and "image/jpeg" in jpeg.explanation
     for bad in ({"ocr_languages": ["russian"]}, {"ocr": "sometimes"}):
         with pytest.raises(UsageError):
@@ -93,7 +93,7 @@ def test_ocr_options() -> None:
 )
 def test_broken_images_are_unreadable_with_the_reason(data: bytes) -> None:
     for detector in (INDICATORS, SCAM):
-        [finding] = detector.detect(MemoryView(data, "image/png"), detector.Options())
+        [finding] = detector.detect(MemoryEvidence(data, "image/png"), detector.Options())
         assert finding.status is Status.UNREADABLE
         assert "image" in finding.explanation
 
@@ -103,6 +103,7 @@ def test_wallet_in_a_thai_screenshot_is_found_beside_tesseract_text() -> None:
     findings = indicators_of(render("th", [LURES["th"], WALLET]))
     wallet = _by_value(findings)[WALLET]
     assert wallet.details["ocr"]["engine"] == "rapidocr"  # type: ignore[index]
-    [finding] = SCAM.detect(MemoryView(render("th", [LURES["th"]]), "image/png"), SCAM.Options())
+    thai = MemoryEvidence(render("th", [LURES["th"]]), "image/png")
+    [finding] = SCAM.detect(thai, SCAM.Options())
     assert finding.details["script"] == "thai"
     assert finding.details["ocr"]["engines"] == ["tesseract:tha+eng"]  # type: ignore[index]

@@ -8,7 +8,9 @@ import io
 from vigil.domain.model import Locator
 
 
-class MemoryView:
+class MemoryEvidence:
+    """Bytes in memory as an `EvidenceView`; counts how often it is opened."""
+
     def __init__(self, data: bytes, media_type: str, name: str = "item") -> None:
         self.data = data
         self.media_type = media_type
