@@ -105,6 +105,8 @@ def test_detectors_lists_builtins(tmp_path: Path) -> None:
     result = vigil(tmp_path / "home", "detectors")
     assert result.returncode == 0
     assert "file_type_mismatch" in result.stdout and "hashset_match" in result.stdout
+    onnx_row = next(line for line in result.stdout.splitlines() if "image_synthetic_onnx" in line)
+    assert "not configured" in onnx_row
 
 
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:

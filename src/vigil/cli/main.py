@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -245,13 +246,21 @@ def verify(case: str) -> None:
 
 @app.command("detectors")
 def detectors() -> None:
-    """List detectors: available, unavailable (with install hint) and broken."""
+    """List detectors: available, not configured, unavailable (with install hint) and broken."""
     from vigil.detectors.base import load_registry
 
     registry = load_registry()
+    configured = _settings().detectors
     table = Table("name", "version", "state", "media types / note")
     for name, cls in sorted(registry.available.items()):
-        table.add_row(name, cls.version, "[green]available[/]", ", ".join(cls.media_types))
+        try:
+            reason = cls.parse_options(dict(configured.get(name, {}))).not_ready()
+        except UsageError as exc:
+            reason = str(exc)
+        if reason:
+            table.add_row(name, cls.version, "[yellow]not configured[/]", escape(reason))
+        else:
+            table.add_row(name, cls.version, "[green]available[/]", ", ".join(cls.media_types))
     for name, missing in sorted(registry.unavailable.items()):
         table.add_row(name, "", "[yellow]unavailable[/]", f"{missing.reason}. {missing.hint}")
     for name, broken in sorted(registry.broken.items()):
