@@ -76,6 +76,19 @@ def test_ocr_runs_once_per_item_and_detector(monkeypatch: pytest.MonkeyPatch) ->
         assert _CountingReader.calls == 1 and findings
 
 
+def test_both_text_detectors_share_one_reading_of_an_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vigil.detectors.text import _ocr
+
+    monkeypatch.setattr(_ocr.OcrReaders, "_readers", {})
+    image = render("en", ["one image, two detectors"])
+    for detector in (TextIndicatorDetector(DetectorServices()), ScamDetector(DetectorServices())):
+        list(detector.detect(MemoryEvidence(image, "image/png"), detector.Options()))
+    (reader,) = _ocr.OcrReaders._readers.values()
+    assert reader.reads == 1
+
+
 def test_ocr_options() -> None:
     shot = MemoryEvidence(wallet_screenshot(), "image/png")
     [off] = INDICATORS.detect(shot, INDICATORS.parse_options({"ocr": "off"}))

@@ -3,8 +3,11 @@ instance and language choice (models load once, each item is read once)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import TYPE_CHECKING, Literal
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -12,7 +15,7 @@ from vigil.detectors.base import DetectorOptions
 from vigil.text.carriers import IMAGE_MEDIA_TYPES
 
 if TYPE_CHECKING:
-    from vigil.text.ocr import OcrReader
+    from vigil.text.ocr import OcrReader, OcrText
 
 __all__ = ["OcrOptions", "OcrReaders", "SCREENSHOT_TYPES", "ocr_refusal"]
 
@@ -58,14 +61,41 @@ def ocr_refusal(media_type: str, options: OcrOptions, install_hint: str) -> str 
 
 
 class OcrReaders:
-    """OCR readers by language choice, created on first use."""
+    """OCR readers by language choice, shared by every text detector in the
+    process (models load once) and remembering the last few images read, so
+    an image that scam_phishing and text_indicators both look at is read once."""
 
-    def __init__(self) -> None:
-        self._readers: dict[tuple[str, ...], OcrReader] = {}
+    _readers: ClassVar[dict[tuple[str, ...], _RememberingReader]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def get(self, languages: tuple[str, ...]) -> OcrReader:
-        if languages not in self._readers:
-            from vigil.text.ocr import OcrReader
+    def get(self, languages: tuple[str, ...]) -> _RememberingReader:
+        with self._lock:
+            if languages not in self._readers:
+                from vigil.text.ocr import OcrReader
 
-            self._readers[languages] = OcrReader(languages)
-        return self._readers[languages]
+                self._readers[languages] = _RememberingReader(OcrReader(languages))
+            return self._readers[languages]
+
+
+class _RememberingReader:
+    """An OCR engine that keeps the results of its last `size` images by SHA-256."""
+
+    def __init__(self, reader: OcrReader, size: int = 8) -> None:
+        self._reader = reader
+        self._size = size
+        self._recent: OrderedDict[str, OcrText] = OrderedDict()
+        self._lock = threading.Lock()
+        self.reads = 0
+
+    def read(self, data: bytes) -> OcrText:
+        key = hashlib.sha256(data).hexdigest()
+        with self._lock:  # also keeps one OCR model from running in two threads at once
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+            self.reads += 1
+            text = self._reader.read(data)
+            self._recent[key] = text
+            if len(self._recent) > self._size:
+                self._recent.popitem(last=False)
+            return text
