@@ -68,6 +68,7 @@ MAX_BOXES = 500
 """Text boxes RapidOCR's detector may hand to the recogniser (bounds the time
 on images full of text-like noise)."""
 SUSPECT_CONFIDENCE = 0.85
+_MIN_GLYPHS_WIDE = 3.0
 _KEEP_CONFIDENCE = 0.5
 """RapidOCR lines under this are dropped unless nothing better was read."""
 TESSERACT_SECONDS = 30.0
@@ -262,14 +263,16 @@ def _support(lines: Sequence[OcrLine], scripts: frozenset[str] | None) -> tuple[
 
 
 def _suspect(line: OcrLine) -> bool:
-    """A RapidOCR line it likely misread: low confidence, or far fewer
-    characters than its box holds (an unknown script comes back as spaces)."""
-    if line.confidence < SUSPECT_CONFIDENCE:
-        return True
+    """A RapidOCR line it likely misread: a box at least `_MIN_GLYPHS_WIDE`
+    line heights wide (smaller boxes in photos are mostly texture taken for
+    text, not worth a Tesseract run) read with low confidence, or with far
+    fewer characters than it holds (an unknown script comes back as spaces)."""
     left, top, right, bottom = line.box
     glyphs_wide = (right - left) / max(1, bottom - top)  # about one CJK glyph per line height
+    if glyphs_wide < _MIN_GLYPHS_WIDE:
+        return False
     visible = len(line.text.replace(" ", ""))
-    return glyphs_wide >= 4 and visible < 0.5 * glyphs_wide
+    return line.confidence < SUSPECT_CONFIDENCE or visible < 0.5 * glyphs_wide
 
 
 def _covered(line: OcrLine, others: Sequence[OcrLine]) -> bool:
