@@ -15,6 +15,7 @@ import filetype
 
 __all__ = [
     "EXECUTABLE_TYPES",
+    "SMS_BACKUP_MEDIA_TYPE",
     "SNIFF_BYTES",
     "expected_media_types",
     "is_executable_extension",
@@ -43,6 +44,10 @@ _MAPI_STREAM_NAMES = tuple(
     name.encode("utf-16-le") for name in ("__substg1.0_", "__properties_version1.0")
 )
 _ANY_HEADER = re.compile(rb"^[!-9;-~]+:")
+SMS_BACKUP_MEDIA_TYPE = "application/x-sms-backup+xml"
+"""Android "SMS Backup & Restore" XML (root element ``<smses>``)."""
+_XML_ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
+"""The first element name; declarations, comments and PIs start with ``<?`` or ``<!``."""
 """Any RFC 5322 header field: printable ASCII name, then a colon."""
 
 
@@ -109,11 +114,23 @@ def _classify_text(text: str, head: bytes) -> str:
         return "message/rfc822"
     if lowered.startswith(("<!doctype html", "<html", "<head", "<body")):
         return "text/html"
-    if lowered.startswith("<?xml") or lowered.startswith("<svg"):
-        return "image/svg+xml" if "<svg" in lowered else "application/xml"
+    if lowered.startswith(("<?xml", "<svg", "<smses")):
+        return _xml_kind(stripped)
     if stripped[:1] in ("{", "[") and stripped.rstrip()[-1:] in ("}", "]"):
         return "application/json"
     return "text/plain"
+
+
+def _xml_kind(text: str) -> str:
+    """By the root element where the head shows it (comments and a doctype
+    may come first)."""
+    root = _XML_ROOT.search(re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL))
+    name = root.group(1).lower() if root else ""
+    if name == "smses":
+        return SMS_BACKUP_MEDIA_TYPE
+    if name == "svg" or (not name and "<svg" in text[:200].lower()):
+        return "image/svg+xml"
+    return "application/xml"
 
 
 # Extension -> content types that are consistent with it. Families with a
@@ -176,7 +193,7 @@ _EXPECTED: dict[str, tuple[str, ...]] = {
     ".log": ("text/*",),
     ".md": ("text/*",),
     ".json": ("application/json", "text/plain"),
-    ".xml": ("application/xml", "text/plain", "image/svg+xml"),
+    ".xml": ("application/xml", "text/plain", "image/svg+xml", SMS_BACKUP_MEDIA_TYPE),
     ".html": ("text/html", "text/plain"),
     ".htm": ("text/html", "text/plain"),
     ".eml": ("message/rfc822", "text/plain"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vigil.domain.model import Locator
+from vigil.formats.sniff import SMS_BACKUP_MEDIA_TYPE
 from vigil.text.chat import ChatExport, looks_like_whatsapp, parse_telegram_json, parse_whatsapp
 from vigil.text.decode import decode_text, looks_binary
 from vigil.text.documents import docx_text, pdf_text
@@ -14,9 +15,11 @@ from vigil.text.html import HtmlText, html_to_text
 from vigil.text.mail import ParsedEmail, parse_email
 from vigil.text.ocr import OcrEngine, OcrText
 from vigil.text.outlook import OUTLOOK_MEDIA_TYPES, outlook_to_rfc822
+from vigil.text.sms import parse_sms_backup
 
 __all__ = [
     "CARRIER_MEDIA_TYPES",
+    "CHAT_CARRIERS",
     "DOCX_MEDIA_TYPE",
     "IMAGE_MEDIA_TYPES",
     "ExtractedText",
@@ -33,10 +36,13 @@ CARRIER_MEDIA_TYPES = (
     "application/json",
     "application/pdf",
     DOCX_MEDIA_TYPE,
+    SMS_BACKUP_MEDIA_TYPE,
     *OUTLOOK_MEDIA_TYPES,
 )
 """Sniffed media types `extract_text` reads without OCR (an OLE file that is
 not an Outlook message comes back unsupported)."""
+CHAT_CARRIERS = ("whatsapp", "telegram", "sms")
+"""Carriers whose segments are messages of many authors."""
 IMAGE_MEDIA_TYPES = (
     "image/png",
     "image/jpeg",
@@ -59,12 +65,16 @@ class TextSegment:
     sender: str = ""
     sent_at: str = ""
     iso_time: str = ""
+    direction: str = ""
+    """SMS only: received, sent, draft..."""
+    address: str = ""
+    """SMS only: the other party's number."""
 
 
 @dataclass(frozen=True, slots=True)
 class ExtractedText:
     carrier: str
-    """plain, html, email (.eml and Outlook .msg), whatsapp, telegram, pdf,
+    """plain, html, email (.eml and Outlook .msg), whatsapp, telegram, sms, pdf,
     docx, image_ocr; unsupported or unreadable when no text could be taken
     (see `warnings`)."""
     segments: tuple[TextSegment, ...]
@@ -144,10 +154,25 @@ def _chat(export: ChatExport, truncated: bool, encoding: str) -> ExtractedText:
             message.sender,
             message.sent_at,
             message.iso_time,
+            message.direction,
+            message.address,
         )
         for message in export.messages
     )
     return ExtractedText(export.platform, segments, export.warnings, truncated, encoding)
+
+
+def _sms(data: bytes, truncated: bool) -> ExtractedText:
+    export = parse_sms_backup(data)
+    if truncated:  # the XML breaks where reading stopped: say why
+        export = ChatExport(
+            "sms", export.messages, ("backup cut at the read limit", *export.warnings)
+        )
+    if not export.messages:
+        return _unreadable(
+            export.warnings[0] if export.warnings else "the backup holds no messages"
+        )
+    return _chat(export, truncated, "utf-8")
 
 
 def extract_text(
@@ -181,6 +206,8 @@ def extract_text(
         return ExtractedText(carrier, segments, document.warnings, document.truncated)
     if media_type in OUTLOOK_MEDIA_TYPES:
         return _outlook(data, truncated)
+    if media_type == SMS_BACKUP_MEDIA_TYPE:
+        return _sms(data, truncated)
     if media_type not in CARRIER_MEDIA_TYPES:
         return _unsupported(f"{media_type} carries no text this reader knows")
     if looks_binary(data):

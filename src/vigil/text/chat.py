@@ -54,16 +54,21 @@ class ChatMessage:
     sent_at: str
     """The date and time as written in the export."""
     iso_time: str = ""
-    """ISO 8601 (local time, no zone) when the date could be read unambiguously."""
+    """ISO 8601 when the date could be read unambiguously: local time without
+    a zone (WhatsApp, Telegram), UTC with ``Z`` (SMS)."""
     message_id: str = ""
     """The platform's message id where the export has one (Telegram)."""
     chat: str = ""
+    direction: str = ""
+    """SMS: received, sent, draft, outbox, failed or queued; empty for other chats."""
+    address: str = ""
+    """SMS: the other party's phone number (or short code) as written."""
 
 
 @dataclass(frozen=True, slots=True)
 class ChatExport:
     platform: str
-    """whatsapp or telegram"""
+    """whatsapp, telegram or sms"""
     messages: tuple[ChatMessage, ...]
     warnings: tuple[str, ...] = ()
 

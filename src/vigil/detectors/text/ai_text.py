@@ -19,6 +19,7 @@ from pydantic import Field
 from vigil.detectors.base import Detector, DetectorOptions, Example
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, JsonValue, Status, Verdict
+from vigil.formats.sniff import SMS_BACKUP_MEDIA_TYPE
 from vigil.text.carriers import CARRIER_MEDIA_TYPES, extract_text
 from vigil.text.decode import read_bounded
 
@@ -47,7 +48,10 @@ class AiTextOptions(DetectorOptions):
 class AiTextDetector(Detector):
     name = "ai_text"
     version = "1.0.0"
-    media_types = tuple(m for m in CARRIER_MEDIA_TYPES if m != "application/json")
+    # chat exports (Telegram JSON, SMS backups) mix many authors
+    media_types = tuple(
+        m for m in CARRIER_MEDIA_TYPES if m not in ("application/json", SMS_BACKUP_MEDIA_TYPE)
+    )
     model_card = f"{_PACKAGE}:ai_text.md"
     model_files = (f"{_PACKAGE}:{_MODEL}", f"{_PACKAGE}:{_HEADER}")
     requires = ("numpy",)

@@ -4,10 +4,10 @@ handles, each as a typed, normalised pivot with the characters it came from.
 
 Text comes from `vigil.text.extract_text`: plain text, HTML (visible text,
 link targets and hidden text), e-mail (.eml and Outlook .msg: sender headers
-and body parts), chat exports (per message), PDF and DOCX, and images by OCR
-(per line, located by its pixel box). One positive finding per distinct
-indicator (its first occurrence locates it); one negative finding when the
-text holds none. Rules only: see indicators.md.
+and body parts), chat exports (per message; an SMS backup's phone numbers
+too), PDF and DOCX, and images by OCR (per line, located by its pixel box).
+One positive finding per distinct indicator (its first occurrence locates
+it); one negative finding when the text holds none. Rules only: see indicators.md.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ _CHAINS = {
 SENDER_HEADERS = ("From", "Reply-To", "Return-Path")
 _HEADER_KINDS = frozenset({"email", "domain"})
 """Sender headers are read for addresses and their domains only."""
+_PHONE = frozenset({"phone"})
 _SOURCE_NAMES = {
     "text": "plain",
     "html": "html_to_text",
@@ -107,7 +108,7 @@ class TextSource:
     text: str
     source: str
     """plain, html_to_text, html_link, html_hidden, header, chat_message,
-    pdf_page, docx, ocr or ocr_alternate"""
+    sms_address, pdf_page, docx, ocr or ocr_alternate"""
     header: str = ""
     kinds: frozenset[str] | None = None
     """Indicator kinds read from this source (None: all)."""
@@ -234,9 +235,15 @@ def _sources(extracted: ExtractedText, data: bytes, media_type: str) -> list[Tex
         return None
     if extracted.ocr is not None:
         return _ocr_sources(extracted.ocr)
-    sources = [
-        TextSource(s.locator, s.text, _SOURCE_NAMES.get(s.kind, s.kind)) for s in extracted.segments
-    ]
+    sources = []
+    for segment in extracted.segments:
+        if segment.address:  # SMS: the other party's number, located in its message
+            sources.append(
+                TextSource(segment.locator, segment.address, "sms_address", "address", _PHONE)
+            )
+        sources.append(
+            TextSource(segment.locator, segment.text, _SOURCE_NAMES.get(segment.kind, segment.kind))
+        )
     if extracted.html is not None:
         sources += _html_extras(Locator(), extracted.html.links, extracted.html.hidden_text)
     return sources

@@ -26,6 +26,7 @@ from vigil.domain.model import Finding, JsonValue, Locator, Status, Verdict, dec
 from vigil.text.brands import Brand, brand_in_text
 from vigil.text.carriers import (
     CARRIER_MEDIA_TYPES,
+    CHAT_CARRIERS,
     IMAGE_MEDIA_TYPES,
     ExtractedText,
     TextSegment,
@@ -124,7 +125,7 @@ class ScamDetector(Detector):
             reason = extracted.warnings[0] if extracted.warnings else "no text"
             yield Finding.problem(LABEL, status, f"No message text to judge: {reason}.")
             return
-        if extracted.carrier in ("whatsapp", "telegram"):
+        if extracted.carrier in CHAT_CARRIERS:
             yield from self._chat(extracted, options)
             return
         text = extracted.full_text()
@@ -167,6 +168,8 @@ class ScamDetector(Detector):
             details.update(
                 {"sender": segment.sender, "sent_at": segment.sent_at, "iso_time": segment.iso_time}
             )
+            if segment.direction:  # SMS
+                details.update({"direction": segment.direction, "address": segment.address})
         verdict_probe = decide_verdict(score, threshold, negative_below)
         lures = find_lures(text) if verdict_probe is not Verdict.NEGATIVE else []
         brand = brand_in_text(text[:2000]) if verdict_probe is not Verdict.NEGATIVE else None
