@@ -1,9 +1,12 @@
 """Benign, made-up demo evidence for the text detectors (used by `vigil demo`).
 
 Every name, number and domain is invented; domains sit under the reserved
-``.test`` and ``.example`` names (RFC 2606), phone numbers in Ofcom's
-drama range (+44 7700 900xxx). Nothing here is live or harmful: the HTML
-attachment's form points at a reserved name and runs no script. The wallet
+``.test``, ``.example``, ``example.com`` and ``example.net`` names (RFC
+2606; the SMS links use the last two so that they are read as URLs), phone
+numbers in Ofcom's drama ranges (+44 7700 900xxx mobiles, which
+libphonenumber does not count as valid, and +44 808 157 0xxx freephone).
+Nothing here is live or harmful: the HTML attachment's form points at a
+reserved name and runs no script. The wallet
 is BIP173's first test vector, a documentation address.
 """
 
@@ -21,6 +24,7 @@ __all__ = [
     "WALLET_ADDRESS",
     "font_for",
     "phishing_email",
+    "sms_backup",
     "text_screenshot",
     "wallet_screenshot",
     "whatsapp_export",
@@ -93,6 +97,66 @@ def whatsapp_export() -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+_SMS = (
+    # (address, contact_name, type 1 received / 2 sent, milliseconds since the epoch, body)
+    ("+447700900512", "Dad", "1", 1793635200000, "Landed safely, will call you tonight x"),
+    (
+        "+447700900734",
+        "(Unknown)",
+        "1",
+        1793698872000,
+        "Royal Mail: your parcel is on hold due to an unpaid shipping fee of GBP 1.45. "
+        "Pay now to rebook delivery or it will be returned to sender: "
+        "https://royalmail-redelivery.example.net/track",
+    ),
+    ("+447700900734", "(Unknown)", "2", 1793699100000, "Who is this? I am not expecting a parcel"),
+    (
+        "HSBCUK",
+        "(Unknown)",
+        "1",
+        1793721600000,
+        "HSBC: a new payee J SMITH was added to your account. If this was NOT you, verify "
+        "your identity at https://hsbc-secure-verify.example.com or call our fraud team "
+        "immediately on +44 808 157 0192.",
+    ),
+)
+
+
+def sms_backup() -> bytes:
+    """An Android "SMS Backup & Restore" XML file: a message from family, a
+    parcel smishing text and the owner's reply, a bank impersonation from an
+    alphanumeric sender, and an MMS photo with a caption."""
+    from xml.sax.saxutils import quoteattr
+
+    lines = [
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>",
+        "<!--File Created By SMS Backup & Restore v10.20.002 on 04/11/2026 08:00:00-->",
+        f'<smses count="{len(_SMS) + 1}" backup_set="demo" backup_date="1793779200000">',
+    ]
+    for address, contact, kind, millis, body in _SMS:
+        lines.append(
+            f'  <sms protocol="0" address={quoteattr(address)} date="{millis}" type="{kind}" '
+            f'body={quoteattr(body)} read="1" status="-1" locked="0" '
+            f"contact_name={quoteattr(contact)} />"
+        )
+    lines += [
+        '  <mms date="1793640000000" msg_box="1" address="+447700900512" contact_name="Dad" '
+        'm_type="132" text_only="0">',
+        "    <parts>",
+        '      <part seq="-1" ct="application/smil" text="&lt;smil&gt;&lt;/smil&gt;" />',
+        '      <part seq="0" ct="image/jpeg" name="IMG_0042.jpg" cl="IMG_0042.jpg" />',
+        '      <part seq="0" ct="text/plain" text="View from the hotel this morning" />',
+        "    </parts>",
+        "    <addrs>",
+        '      <addr address="+447700900512" type="137" charset="106" />',
+        '      <addr address="+447700900999" type="151" charset="106" />',
+        "    </addrs>",
+        "  </mms>",
+        "</smses>",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def wallet_screenshot() -> bytes:
     """A chat-app screenshot (PNG, 720x420) in which a fake recovery desk asks
     for funds to be moved to a wallet. Drawn with Pillow's bundled font, so it
@@ -115,6 +179,7 @@ def wallet_screenshot() -> bytes:
 def write_demo_messages(folder: Path) -> None:
     (folder / "account_limited.eml").write_bytes(phishing_email())
     (folder / "WhatsApp Chat with Mum.txt").write_bytes(whatsapp_export())
+    (folder / "sms-20261104080000.xml").write_bytes(sms_backup())
     if importlib.util.find_spec("PIL") is not None:
         (folder / "Screenshot wallet recovery.png").write_bytes(wallet_screenshot())
 
