@@ -106,7 +106,8 @@ def _voice_notes(folder: Path) -> None:
 
 
 def _text_scams(folder: Path) -> None:
-    """A phishing e-mail and a WhatsApp export with a parcel scam (issue 3)."""
+    """A phishing e-mail, a WhatsApp export and an SMS backup with parcel and
+    bank scams (issue 3)."""
     from vigil.text.samples import write_demo_messages
 
     write_demo_messages(folder)
