@@ -30,8 +30,15 @@ __all__ = ["SMS_ROOT", "parse_sms_backup"]
 
 SMS_ROOT = "smses"
 _CHUNK = 1 << 16
-_DIRECTIONS = {"1": "received", "2": "sent", "3": "draft", "4": "outbox", "5": "failed"}
-_DIRECTIONS["6"] = "queued"
+_DIRECTIONS = {
+    "1": "received",
+    "2": "sent",
+    "3": "draft",
+    "4": "outbox",
+    "5": "failed",
+    "6": "queued",
+}
+_OUTGOING = frozenset(_DIRECTIONS.values()) - {"received"}
 _MMS_FROM = "137"
 _SURROGATE_PAIR = re.compile(rb"&#(5[5-6]\d{3});&#(5[6-7]\d{3});")
 _SURROGATE = re.compile(rb"&#(5[5-7]\d{3});")
@@ -118,7 +125,7 @@ class _Reader:
         self.messages.append(
             ChatMessage(
                 index=len(self.messages) + 1,
-                sender=party if direction == "received" else OWNER,
+                sender=OWNER if direction in _OUTGOING else party,
                 text=body[:MAX_MESSAGE_CHARS],
                 sent_at=attrs.get("readable_date", "")[:80] or iso_time,
                 iso_time=iso_time,
