@@ -2,10 +2,11 @@
 
 from vigil.runner.backends import ExecutionBackend, InlineBackend, ProcessPoolBackend
 from vigil.runner.jobs import Job, JobResult, ServicesFactory
-from vigil.runner.runner import AnalysisRunner, RunSummary
+from vigil.runner.runner import AnalysisRunner, DetectorRun, RunSummary, record_detector_run
 
 __all__ = [
     "AnalysisRunner",
+    "DetectorRun",
     "ExecutionBackend",
     "InlineBackend",
     "Job",
@@ -13,4 +14,5 @@ __all__ = [
     "ProcessPoolBackend",
     "RunSummary",
     "ServicesFactory",
+    "record_detector_run",
 ]

@@ -15,12 +15,21 @@ from vigil import __version__
 from vigil.custody import make_entry
 from vigil.detectors.base import Detector, DetectorOptions, Registry, options_digest
 from vigil.domain.errors import UsageError
-from vigil.domain.model import ArtefactRef, Case, FindingRecord, Item, ItemWarning, Provenance
+from vigil.domain.model import (
+    ArtefactRef,
+    Case,
+    Finding,
+    FindingRecord,
+    Item,
+    ItemWarning,
+    JsonValue,
+    Provenance,
+)
 from vigil.runner.backends import ExecutionBackend
 from vigil.runner.jobs import BlobEvidence, Job, JobResult
 from vigil.store import AnalysisKey, BlobStore, MetadataStore
 
-__all__ = ["AnalysisRunner", "RunSummary"]
+__all__ = ["AnalysisRunner", "DetectorRun", "RunSummary", "record_detector_run"]
 
 log = logging.getLogger(__name__)
 
@@ -159,49 +168,26 @@ class AnalysisRunner:
                 )
             )
             return
-        provenance = Provenance(
-            detector=plan.detector.name,
-            detector_version=plan.detector.version,
-            model_sha256=plan.model_sha256,
-            options_digest=plan.digest,
-            vigil_version=__version__,
-            input_sha256=job.evidence.sha256,
-            run_id=summary.run_id,
-            started_at=result.started_at,
-            finished_at=result.finished_at,
-        )
-        records = [
-            FindingRecord(
-                id=str(uuid.uuid4()),
+        records = record_detector_run(
+            self._store,
+            self._blobs,
+            DetectorRun(
                 case_id=case.id,
                 item_id=job.item_id,
-                finding=finding,
-                provenance=provenance,
-                artefacts=tuple(
-                    ArtefactRef(self._blobs.put_bytes(a.data).sha256, a.name, a.media_type)
-                    for a in finding.artefacts
-                ),
-            )
-            for finding in result.findings
-        ]
-        verdicts = Counter(r.finding.verdict.value for r in records)
-        custody = make_entry(
-            case_id=case.id,
-            actor=self._actor,
-            action="detector.run",
-            object_sha256=job.evidence.sha256,
-            details={
-                "item_id": job.item_id,
-                "detector": plan.detector.name,
-                "version": plan.detector.version,
-                "model_sha256": provenance.model_sha256,
-                "options_digest": plan.digest,
-                "reference_digest": plan.reference_digest,
-                "run_id": summary.run_id,
-                "findings": [f"{r.finding.label}:{r.finding.verdict.value}" for r in records],
-            },
+                input_sha256=job.evidence.sha256,
+                detector=plan.detector,
+                model_sha256=plan.model_sha256,
+                options_digest=plan.digest,
+                done_digest=plan.done_digest,
+                run_id=summary.run_id,
+                started_at=result.started_at,
+                finished_at=result.finished_at,
+                actor=self._actor,
+                details={"reference_digest": plan.reference_digest},
+            ),
+            result.findings,
         )
-        self._store.record_analysis(_key(job.item_id, plan), summary.run_id, records, custody)
+        verdicts = Counter(r.finding.verdict.value for r in records)
         summary.completed += 1
         summary.findings += len(records)
         summary.verdicts.update(verdicts)
@@ -225,6 +211,78 @@ class AnalysisRunner:
                 },
             ),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorRun:
+    """One detector's run over one item: what its findings are stamped with."""
+
+    case_id: str
+    item_id: str
+    input_sha256: str
+    detector: type[Detector]
+    model_sha256: str | None
+    options_digest: str
+    done_digest: str
+    """The done-key's digest: options plus whatever else makes a result reusable."""
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    actor: str
+    details: Mapping[str, JsonValue] = field(default_factory=dict)
+    """Extra custody details (reference digest, live mode...)."""
+
+
+def record_detector_run(
+    store: MetadataStore, blobs: BlobStore, run: DetectorRun, findings: Sequence[Finding]
+) -> list[FindingRecord]:
+    """Store findings stamped with their provenance, their artefacts as blobs,
+    and the `detector.run` custody entry, in one transaction. The runner and
+    live sessions (`vigil watch`) both record through here."""
+    provenance = Provenance(
+        detector=run.detector.name,
+        detector_version=run.detector.version,
+        model_sha256=run.model_sha256,
+        options_digest=run.options_digest,
+        vigil_version=__version__,
+        input_sha256=run.input_sha256,
+        run_id=run.run_id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
+    records = [
+        FindingRecord(
+            id=str(uuid.uuid4()),
+            case_id=run.case_id,
+            item_id=run.item_id,
+            finding=finding,
+            provenance=provenance,
+            artefacts=tuple(
+                ArtefactRef(blobs.put_bytes(a.data).sha256, a.name, a.media_type)
+                for a in finding.artefacts
+            ),
+        )
+        for finding in findings
+    ]
+    custody = make_entry(
+        case_id=run.case_id,
+        actor=run.actor,
+        action="detector.run",
+        object_sha256=run.input_sha256,
+        details={
+            "item_id": run.item_id,
+            "detector": run.detector.name,
+            "version": run.detector.version,
+            "model_sha256": run.model_sha256,
+            "options_digest": run.options_digest,
+            **run.details,
+            "run_id": run.run_id,
+            "findings": [f"{r.finding.label}:{r.finding.verdict.value}" for r in records],
+        },
+    )
+    key = AnalysisKey(run.item_id, run.detector.name, run.detector.version, run.done_digest)
+    store.record_analysis(key, run.run_id, records, custody)
+    return records
 
 
 def _plan(

@@ -44,13 +44,12 @@ from vigil.domain.model import (
     ItemWarning,
     JsonValue,
     Locator,
-    Provenance,
     Status,
     Verdict,
 )
+from vigil.runner import DetectorRun, record_detector_run
 from vigil.services.cases import create_case
 from vigil.services.workspace import Workspace
-from vigil.store import AnalysisKey
 from vigil.video.live import (
     Event,
     LivePipeline,
@@ -484,45 +483,25 @@ class _Session:
             for v in self.verdicts.timeline
         )
         cls = self.detector.cls
-        run_id = str(uuid.uuid4())
-        provenance = Provenance(
-            detector=cls.name,
-            detector_version=cls.version,
-            model_sha256=cls.model_sha256(),
-            options_digest=self.detector.digest,
-            vigil_version=__version__,
-            input_sha256=self.item.sha256,
-            run_id=run_id,
-            started_at=self.started_at,
-            finished_at=datetime.now(UTC),
-        )
-        records = [
-            FindingRecord(str(uuid.uuid4()), self.case.id, self.item.id, f, provenance)
-            for f in findings
-        ]
-        digest = hashlib.sha256(f"{self.detector.digest}|live".encode()).hexdigest()
-        self.ws.store.record_analysis(
-            AnalysisKey(self.item.id, cls.name, cls.version, digest),
-            run_id,
-            records,
-            make_entry(
+        return record_detector_run(
+            self.ws.store,
+            self.ws.blobs,
+            DetectorRun(
                 case_id=self.case.id,
+                item_id=self.item.id,
+                input_sha256=self.item.sha256,
+                detector=cls,
+                model_sha256=cls.model_sha256(),
+                options_digest=self.detector.digest,
+                done_digest=hashlib.sha256(f"{self.detector.digest}|live".encode()).hexdigest(),
+                run_id=str(uuid.uuid4()),
+                started_at=self.started_at,
+                finished_at=datetime.now(UTC),
                 actor=self.ws.actor,
-                action="detector.run",
-                object_sha256=self.item.sha256,
-                details={
-                    "item_id": self.item.id,
-                    "detector": cls.name,
-                    "version": cls.version,
-                    "model_sha256": provenance.model_sha256,
-                    "options_digest": self.detector.digest,
-                    "mode": "live",
-                    "run_id": run_id,
-                    "findings": [f"{f.label}:{f.verdict.value}" for f in findings],
-                },
+                details={"mode": "live"},
             ),
+            findings,
         )
-        return records
 
 
 def _session_finding(
