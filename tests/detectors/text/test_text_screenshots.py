@@ -67,8 +67,10 @@ class _CountingReader:
 
 
 def test_ocr_runs_once_per_item_and_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigil.detectors.text import _ocr
+
     for detector in (TextIndicatorDetector(DetectorServices()), ScamDetector(DetectorServices())):
-        monkeypatch.setattr(detector._ocr, "get", lambda languages: _CountingReader())
+        monkeypatch.setattr(_ocr.OcrReaders, "get", lambda self, languages: _CountingReader())
         _CountingReader.calls = 0
         findings = list(
             detector.detect(MemoryEvidence(b"\x89PNG stand-in", "image/png"), detector.Options())

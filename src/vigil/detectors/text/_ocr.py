@@ -7,17 +7,28 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from vigil.detectors.base import DetectorOptions
+from vigil.domain.evidence import EvidenceView
+from vigil.domain.model import Status
 from vigil.text.carriers import IMAGE_MEDIA_TYPES
 
 if TYPE_CHECKING:
+    from vigil.text.carriers import ExtractedText
     from vigil.text.ocr import OcrReader, OcrText
 
-__all__ = ["OcrOptions", "OcrReaders", "SCREENSHOT_TYPES", "ocr_refusal"]
+__all__ = [
+    "ItemText",
+    "OcrOptions",
+    "OcrReaders",
+    "SCREENSHOT_TYPES",
+    "ocr_refusal",
+    "read_item_text",
+]
 
 SCREENSHOT_TYPES = frozenset({"image/png", "image/webp", "image/bmp", "image/gif"})
 """The lossless formats screenshots are saved in."""
@@ -58,6 +69,38 @@ def ocr_refusal(media_type: str, options: OcrOptions, install_hint: str) -> str 
     if not ocr_available():
         return f"RapidOCR is not installed ({install_hint})"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    data: bytes
+    """The bytes read (at most the detector's max_bytes)."""
+    truncated: bool
+    """The item was longer than what was read."""
+    extracted: ExtractedText
+
+
+def read_item_text(
+    item: EvidenceView, options: OcrOptions, max_bytes: int, install_hint: str
+) -> ItemText | tuple[Status, str]:
+    """The item's text (images through OCR when the options allow it), or the
+    status and sentence saying why there is none to read."""
+    from vigil.text.carriers import extract_text
+    from vigil.text.decode import read_bounded
+
+    refused = ocr_refusal(item.media_type, options, install_hint)
+    if refused is not None:
+        return Status.UNSUPPORTED, f"Text in images needs OCR; {refused}."
+    try:
+        with item.open() as stream:
+            data, truncated = read_bounded(stream, max_bytes)
+    except OSError as exc:
+        return Status.UNREADABLE, f"The item could not be read ({exc})."
+    engine = None
+    if item.media_type in IMAGE_MEDIA_TYPES:
+        engine = OcrReaders().get(options.ocr_languages)
+    extracted = extract_text(data, item.media_type, truncated=truncated, ocr=engine)
+    return ItemText(data, truncated, extracted)
 
 
 class OcrReaders:

@@ -19,17 +19,16 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
-from vigil.detectors.base import Detector, DetectorOptions, DetectorServices, Example
-from vigil.detectors.text._ocr import OcrOptions, OcrReaders, ocr_refusal
+from vigil.detectors.base import Detector, DetectorOptions, Example
+from vigil.detectors.text._ocr import OcrOptions, read_item_text
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, JsonValue, Locator, Status, Verdict
 from vigil.text.carriers import (
     CARRIER_MEDIA_TYPES,
     IMAGE_MEDIA_TYPES,
     ExtractedText,
-    extract_text,
 )
-from vigil.text.decode import decode_text, looks_binary, read_bounded
+from vigil.text.decode import decode_text, looks_binary
 from vigil.text.html import HtmlLink
 from vigil.text.mail import ParsedEmail
 
@@ -131,30 +130,15 @@ class TextIndicatorDetector(Detector):
     install_hint = "pip install 'vigil-forensics[text]'"
     Options = TextIndicatorOptions
 
-    def __init__(self, services: DetectorServices) -> None:
-        super().__init__(services)
-        self._ocr = OcrReaders()
-
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
         from vigil.indicators import IndicatorExtractor
 
         options = opts if isinstance(opts, TextIndicatorOptions) else TextIndicatorOptions()
-        refused = ocr_refusal(item.media_type, options, self.install_hint)
-        if refused is not None:
-            yield Finding.problem(
-                LABEL, Status.UNSUPPORTED, f"Text in images needs OCR; {refused}."
-            )
+        read = read_item_text(item, options, options.max_bytes, self.install_hint)
+        if isinstance(read, tuple):
+            yield Finding.problem(LABEL, *read)
             return
-        try:
-            with item.open() as stream:
-                data, truncated = read_bounded(stream, options.max_bytes)
-        except OSError as exc:
-            yield Finding.problem(LABEL, Status.UNREADABLE, f"The item could not be read ({exc}).")
-            return
-        engine = None
-        if item.media_type in IMAGE_MEDIA_TYPES:
-            engine = self._ocr.get(options.ocr_languages)
-        extracted = extract_text(data, item.media_type, truncated=truncated, ocr=engine)
+        data, truncated, extracted = read.data, read.truncated, read.extracted
         sources = _sources(extracted, data, item.media_type)
         if sources is None:
             status = Status.UNSUPPORTED if extracted.carrier == "unsupported" else Status.UNREADABLE

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from vigil.detectors.base import Detector, DetectorOptions, DetectorServices, Example
-from vigil.detectors.text._ocr import OcrOptions, OcrReaders, ocr_refusal
+from vigil.detectors.base import Detector, DetectorOptions, Example
+from vigil.detectors.text._ocr import OcrOptions, read_item_text
 from vigil.domain.evidence import EvidenceView
 from vigil.domain.model import Finding, JsonValue, Locator, Status, Verdict, decide_verdict
 from vigil.text.brands import Brand, brand_in_text
@@ -30,9 +30,7 @@ from vigil.text.carriers import (
     IMAGE_MEDIA_TYPES,
     ExtractedText,
     TextSegment,
-    extract_text,
 )
-from vigil.text.decode import read_bounded
 from vigil.text.linear import Phrase
 from vigil.text.lures import LureHit, find_lures
 from vigil.text.scripts import dominant_script
@@ -91,10 +89,6 @@ class ScamDetector(Detector):
 
     _model: LinearTextModel | None = None
 
-    def __init__(self, services: DetectorServices) -> None:
-        super().__init__(services)
-        self._ocr = OcrReaders()
-
     def model(self) -> LinearTextModel:
         if self._model is None:
             from vigil.text.linear import LinearTextModel
@@ -104,22 +98,11 @@ class ScamDetector(Detector):
 
     def detect(self, item: EvidenceView, opts: DetectorOptions) -> Iterator[Finding]:
         options = opts if isinstance(opts, ScamOptions) else ScamOptions()
-        refused = ocr_refusal(item.media_type, options, self.install_hint)
-        if refused is not None:
-            yield Finding.problem(
-                LABEL, Status.UNSUPPORTED, f"Text in images needs OCR; {refused}."
-            )
+        read = read_item_text(item, options, options.max_bytes, self.install_hint)
+        if isinstance(read, tuple):
+            yield Finding.problem(LABEL, *read)
             return
-        try:
-            with item.open() as stream:
-                data, truncated = read_bounded(stream, options.max_bytes)
-        except OSError as exc:
-            yield Finding.problem(LABEL, Status.UNREADABLE, f"The item could not be read ({exc}).")
-            return
-        engine = None
-        if item.media_type in IMAGE_MEDIA_TYPES:
-            engine = self._ocr.get(options.ocr_languages)
-        extracted = extract_text(data, item.media_type, truncated=truncated, ocr=engine)
+        extracted = read.extracted
         if not extracted.ok:
             status = Status.UNSUPPORTED if extracted.carrier == "unsupported" else Status.UNREADABLE
             reason = extracted.warnings[0] if extracted.warnings else "no text"
