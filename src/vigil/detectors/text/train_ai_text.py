@@ -50,9 +50,9 @@ from vigil.detectors.text.train_scam import (
     _score_rows,
     fit,
     vectorise,
+    write_model,
 )
 from vigil.text.hashing import NgramHasher
-from vigil.text.linear import LinearTextModel
 from vigil.text.mail import parse_email
 
 if TYPE_CHECKING:
@@ -269,18 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rows": len(samples),
         },
     }
-    npz, header = LinearTextModel.to_bytes(
-        HASHER,
-        fitted.weights,
-        fitted.bias,
-        fitted.platt,
-        fitted.threshold,
-        fitted.negative_below,
-        extra,
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ai_text.npz").write_bytes(npz)
-    (args.out / "ai_text.json").write_bytes(header)
+    npz = write_model(args.out, "ai_text", HASHER, fitted, extra)
     evaluation["shipped_model"] = {
         "npz_bytes": len(npz),
         "seconds_total": round(time.perf_counter() - started, 1),

@@ -238,6 +238,25 @@ class Fitted:
     calibration: dict[str, Any]
 
 
+def write_model(
+    out: Path, stem: str, hasher: NgramHasher, fitted: Fitted, extra: dict[str, Any]
+) -> bytes:
+    """Write the shipped model `<stem>.npz` and its header `<stem>.json`; returns the npz."""
+    npz, header = LinearTextModel.to_bytes(
+        hasher,
+        fitted.weights,
+        fitted.bias,
+        fitted.platt,
+        fitted.threshold,
+        fitted.negative_below,
+        extra,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.npz").write_bytes(npz)
+    (out / f"{stem}.json").write_bytes(header)
+    return npz
+
+
 def fit(
     matrix: csr_matrix, samples: Sequence[Sample], rows: Sequence[int], c_value: float = C_VALUE
 ) -> Fitted:
@@ -485,18 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "negative_fnr": NEGATIVE_FNR,
         },
     }
-    npz, header = LinearTextModel.to_bytes(
-        HASHER,
-        fitted.weights,
-        fitted.bias,
-        fitted.platt,
-        fitted.threshold,
-        fitted.negative_below,
-        extra,
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "scam.npz").write_bytes(npz)
-    (args.out / "scam.json").write_bytes(header)
+    npz = write_model(args.out, "scam", HASHER, fitted, extra)
     evaluation["shipped_model"] = {
         "npz_bytes": len(npz),
         "nonzero_weights": int(np.count_nonzero(fitted.weights)),
